@@ -1,0 +1,276 @@
+"""The command line: options become plain values, then a command function returns the exit code.
+
+No click.Context and no options bag below this module.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from connectorctl import __version__
+from connectorctl.config import ApplyOptions, ExportOptions, PlanOptions, Selection, TargetOptions
+from connectorctl.errors import ConnectorctlError, ExitCode
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+VALIDATE_FORMATS = ("text", "json", "github", "auto")
+PLAN_FORMATS = ("text", "json", "markdown", "github", "auto")
+
+_TARGET_OPTIONS = (
+    click.option("--connect-url", help="Connect API URL [env CTP_CONNECT_URL; default from region]."),
+    click.option("--auth-url", help="OAuth token URL [env CTP_AUTH_URL; default from region]."),
+    click.option("--region", help="Region, e.g. europe-west1.gcp [env CTP_REGION]."),
+    click.option("--project-key", help="Project key [env CTP_PROJECT_KEY]."),
+    click.option("--scopes", help="Scopes to request, space-separated [env CTP_SCOPES]."),
+    click.option(
+        "--emulator",
+        is_flag=True,
+        default=False,
+        help="Use the embedded local Connect emulator (.connectorctl/emulator.sqlite); "
+        "no credentials needed.",
+    ),
+    click.option(
+        "--debug", is_flag=True, default=False, help="Log every HTTP exchange (secrets redacted)."
+    ),
+)
+
+
+def target_options(func: F) -> F:
+    """Add the target-selection options; they work before and after the subcommand."""
+    for option in reversed(_TARGET_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _target(ctx: click.Context, kwargs: dict[str, Any]) -> TargetOptions:
+    local = TargetOptions(**{name: kwargs.pop(name) for name in _target_names()})
+    parent: TargetOptions = ctx.obj if isinstance(ctx.obj, TargetOptions) else TargetOptions()
+    return parent.merged(local)
+
+
+def _target_names() -> tuple[str, ...]:
+    return ("connect_url", "auth_url", "region", "project_key", "scopes", "emulator", "debug")
+
+
+def manifest_paths(func: F) -> F:
+    func = click.option(
+        "--exclude",
+        "excludes",
+        multiple=True,
+        metavar="GLOB",
+        help="Skip manifest files whose name or relative path matches GLOB (repeatable).",
+    )(func)
+    return click.argument("paths", nargs=-1, type=click.Path())(func)
+
+
+def key_option(func: F) -> F:
+    return click.option(
+        "--key",
+        "keys",
+        multiple=True,
+        metavar="KEY",
+        help="Only this connector (repeatable); reads the API by key.",
+    )(func)
+
+
+def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default="auto",
+        show_default=True,
+        help="Output format; auto = github when GITHUB_ACTIONS is set, else text.",
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="connectorctl")
+@target_options
+@click.pass_context
+def cli(ctx: click.Context, **kwargs: Any) -> None:
+    """Declarative GitOps for commercetools Connect connectors.
+
+    Keep each ConnectorStaged as a YAML manifest in git, then:
+
+    \b
+      connectorctl validate connectors/          check manifests offline
+      connectorctl plan connectors/              show the update actions needed
+      connectorctl apply connectors/             send them (asks first)
+      connectorctl export --output-dir connectors/   adopt existing connectors
+
+    Try it without an account: add --emulator to plan, apply or export.
+
+    \b
+    Target: CTP_CLIENT_ID, CTP_CLIENT_SECRET, CTP_PROJECT_KEY, CTP_REGION
+    (or CTP_AUTH_URL + CTP_CONNECT_URL), CTP_SCOPES.
+    Exit codes: 0 ok, 1 problems or errors, 2 changes (plan --detailed-exitcode),
+    3 internal error, 130 interrupted.
+    """
+    ctx.obj = TargetOptions(**kwargs)
+
+
+@cli.command()
+@manifest_paths
+@format_option(VALIDATE_FORMATS)
+def validate(paths: tuple[str, ...], excludes: tuple[str, ...], output_format: str) -> int:
+    """Check manifests offline: YAML, schema, ${VAR} interpolation, duplicate keys.
+
+    PATHS are files or directories (searched for *.yaml and *.yml); default ".".
+    Every problem is printed as file:line:col: message. Exit 0 when clean, 1 otherwise.
+    """
+    from connectorctl.commands import validate as command
+
+    return command.run(Selection(paths=paths, excludes=excludes), output_format)
+
+
+@cli.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
+def schema(output: str | None) -> int:
+    """Print the manifest JSON Schema, for editors.
+
+    With yaml-language-server, start a manifest with
+    "# yaml-language-server: $schema=<path or URL of this schema>".
+    """
+    from connectorctl.commands import schema as command
+
+    return command.run(output)
+
+
+@cli.command()
+@manifest_paths
+@key_option
+@click.option("--out", type=click.Path(dir_okay=False), help="Also write the JSON plan to FILE.")
+@format_option(PLAN_FORMATS)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when the plan has changes (0 none, 1 errors).",
+)
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Plan the lifecycle step again after a failed publish or rejected preview.",
+)
+@target_options
+@click.pass_context
+def plan(ctx: click.Context, **kwargs: Any) -> int:
+    """Show the update actions that bring the live connectors to the manifests.
+
+    Reads the Connect API, never writes. Use --out to save the plan for `apply --plan`.
+    """
+    from connectorctl.commands import plan as command
+
+    target = _target(ctx, kwargs)
+    selection = Selection(kwargs.pop("paths"), kwargs.pop("keys"), kwargs.pop("excludes"))
+    return command.run(PlanOptions(selection=selection, target=target, **kwargs))
+
+
+@cli.command()
+@manifest_paths
+@key_option
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False),
+    help="Apply exactly this saved plan (from plan --out); refused where it is stale.",
+)
+@format_option(PLAN_FORMATS)
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--wait", is_flag=True, help="Wait for preview/publish to settle and show reports.")
+@click.option(
+    "--timeout", type=float, default=600.0, show_default=True, help="Seconds to --wait at most."
+)
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Connectors changed at once.",
+)
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Send the lifecycle step again after a failed publish or rejected preview.",
+)
+@target_options
+@click.pass_context
+def apply(ctx: click.Context, **kwargs: Any) -> int:
+    """Apply the plan: create and update connectors, then preview or publish.
+
+    Shows the plan and asks before writing (use --auto-approve in CI).
+    """
+    from connectorctl.commands import apply as command
+
+    target = _target(ctx, kwargs)
+    selection = Selection(kwargs.pop("paths"), kwargs.pop("keys"), kwargs.pop("excludes"))
+    return command.run(ApplyOptions(selection=selection, target=target, **kwargs))
+
+
+@cli.command()
+@key_option
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Where to write <key>.yaml files.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@target_options
+@click.pass_context
+def export(ctx: click.Context, **kwargs: Any) -> int:
+    """Write manifests for connectors that already exist (a plan right after is empty)."""
+    from connectorctl.commands import export as command
+
+    target = _target(ctx, kwargs)
+    return command.run(ExportOptions(target=target, **kwargs))
+
+
+def _add_emulator_command() -> None:
+    from connectorctl.commands.emulator import emulator_command
+
+    cli.add_command(emulator_command)
+
+
+_add_emulator_command()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn every outcome into the documented exit code."""
+    sys.exit(run_cli(argv))
+
+
+def run_cli(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (for tests and `main`)."""
+    try:
+        result = cli.main(args=argv, prog_name="connectorctl", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("error: interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.PROBLEMS
+    except ConnectorctlError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        return ExitCode.OK
+    except Exception:
+        traceback.print_exc()
+        click.echo(
+            f"connectorctl {__version__}: internal error; please report it with the traceback above.",
+            err=True,
+        )
+        return ExitCode.INTERNAL
+    return int(result) if isinstance(result, int) else ExitCode.OK

@@ -1,0 +1,1 @@
+"""One module per CLI command; each `run(...)` takes plain values and returns an exit code."""

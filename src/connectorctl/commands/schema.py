@@ -1,0 +1,24 @@
+"""`connectorctl schema`: print the manifest JSON Schema for editors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from connectorctl.errors import ExitCode, UsageError
+from connectorctl.resources import schema_text
+
+
+def run(output: str | None) -> int:
+    """Write the manifest schema to `output`, or print it."""
+    text = schema_text("manifest.schema.json")
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return ExitCode.OK
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
+    click.echo(f"wrote {output}", err=True)
+    return ExitCode.OK
