@@ -1,0 +1,172 @@
+"""The markdown plan: a summary table and one collapsible section per listed connector.
+
+Meant for a GitHub step summary (1 MiB) or a pull-request comment (65,536 characters): with
+`max_chars` whole sections are left out, errors last to go, and a closing line counts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from connectorctl.model import Change, ConnectorChange, Plan
+from connectorctl.render import (
+    LIFECYCLE_NOTE,
+    flatten,
+    format_value,
+    is_listed,
+    safe_lines,
+    safe_text,
+    shown_keys,
+    summary_line,
+)
+
+_LABEL = {
+    Change.CREATE: "+ create",
+    Change.UPDATE: "~ update",
+    Change.BLOCKED: "! blocked",
+    Change.UNCHANGED: "= unchanged",
+}
+_BLOCKED_NOTE = "would need (nothing is sent while blocked)"
+
+
+def render_markdown(plan: Plan, *, max_chars: int | None = None) -> str:
+    """The plan as GitHub-flavoured markdown, at most `max_chars` characters (and UTF-8 bytes)."""
+    head, tail = _head(plan), _tail(plan)
+    sections = [_section(c) for c in _listed_in_order(plan)]
+    if max_chars is None:
+        return head + "".join(sections) + tail
+    return _fit(head, sections, tail, max_chars)
+
+
+def _fit(head: str, sections: list[str], tail: str, max_chars: int) -> str:
+    """Head, as many whole sections as fit, a count of those left out, tail."""
+    whole = head + "".join(sections) + tail
+    if _size(whole) <= max_chars:
+        return whole
+    budget = max_chars - _size(head) - _size(tail) - _size(_omitted(len(sections)))
+    kept: list[str] = []
+    for section in sections:
+        if _size(section) > budget:
+            break
+        kept.append(section)
+        budget -= _size(section)
+    left_out = len(sections) - len(kept)
+    text = head + "".join(kept) + (_omitted(left_out) if left_out else "") + tail
+    return text if _size(text) <= max_chars else _clip(text, max_chars)
+
+
+def _omitted(count: int) -> str:
+    return (
+        f"\n… {count} more connectors not shown (limit reached); "
+        "see the full plan in the job log/artifact.\n"
+    )
+
+
+def _size(text: str) -> int:
+    # UTF-8 bytes bound both limits: the step summary counts bytes, a comment characters.
+    return len(text.encode("utf-8"))
+
+
+def _clip(text: str, max_chars: int) -> str:
+    """A last resort when even the head does not fit: cut at a byte bound, then say so."""
+    note = "\n… (truncated)\n"
+    room = max(max_chars - _size(note), 0)
+    return text.encode("utf-8")[:room].decode("utf-8", errors="ignore") + note
+
+
+def _listed_in_order(plan: Plan) -> list[ConnectorChange]:
+    """Connectors with errors first, so a truncated summary still shows what needs a person."""
+    listed = [c for c in plan.connectors if is_listed(c)]
+    return sorted(listed, key=lambda c: not (c.change is Change.BLOCKED or c.has_error))
+
+
+def _head(plan: Plan) -> str:
+    counts = [
+        plan.count(c) for c in (Change.CREATE, Change.UPDATE, Change.UNCHANGED, Change.BLOCKED)
+    ]
+    unmanaged = "n/a" if plan.unmanaged is None else str(len(plan.unmanaged))
+    row = " | ".join([*map(str, counts), unmanaged])
+    return (
+        f"### connectorctl plan: {_code(plan.target.project_key)}\n\n"
+        f"Target {_code(plan.target.connect_url)}, planned at {_escape(plan.created_at)}.\n\n"
+        "| Create | Update | Unchanged | Blocked | Unmanaged |\n"
+        "|---:|---:|---:|---:|---:|\n"
+        f"| {row} |\n\n"
+    )
+
+
+def _tail(plan: Plan) -> str:
+    lines = []
+    if plan.unmanaged:
+        keys = shown_keys(plan.unmanaged)
+        lines.append(f"**Unmanaged** (in no manifest): {_escape(keys)}\n")
+    lines.append(f"**{_escape(summary_line(plan))}**\n")
+    return "\n" + "\n".join(lines)
+
+
+def _section(change: ConnectorChange) -> str:
+    where = f" · {_escape(safe_text(change.source))}" if change.source else ""
+    parts = [
+        f"<details><summary><b>{_LABEL[change.change]}</b> {_code(change.key)}{where}</summary>\n",
+        *_draft_table(change),
+        *_diff_table(change),
+        *_action_list(change),
+        *_message_list(change),
+        "</details>\n",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _draft_table(change: ConnectorChange) -> list[str]:
+    if change.change is not Change.CREATE or not change.draft:
+        return []
+    rows = [f"| {_code(path)} | {_code(format_value(v))} |" for path, v in flatten(change.draft)]
+    return ["| Field | Value |\n|---|---|\n" + "\n".join(rows) + "\n"]
+
+
+def _diff_table(change: ConnectorChange) -> list[str]:
+    if not change.diff:
+        return []
+    rows = [
+        f"| {_code(d.path)} | {_code(format_value(d.before))} | {_code(format_value(d.after))} |"
+        for d in change.diff
+    ]
+    return ["| Field | Before | After |\n|---|---|---|\n" + "\n".join(rows) + "\n"]
+
+
+def _action_list(change: ConnectorChange) -> list[str]:
+    if not change.actions:
+        return []
+    heading = _BLOCKED_NOTE if change.change is Change.BLOCKED else "Actions"
+    items = [f"1. {_action(a)}" for a in change.field_actions]
+    items += [f"1. {_action(a)} — _{LIFECYCLE_NOTE}_" for a in change.lifecycle_actions]
+    return [f"**{heading}**\n\n" + "\n".join(items) + "\n"]
+
+
+def _action(action: Mapping[str, Any]) -> str:
+    params = [f"{_escape(k)}={_code(format_value(v))}" for k, v in action.items() if k != "action"]
+    return " ".join([_code(str(action.get("action"))), *params])
+
+
+def _message_list(change: ConnectorChange) -> list[str]:
+    if not change.messages:
+        return []
+    items = [
+        f"- **{m.level.value}**: {'<br>'.join(_escape(line) for line in safe_lines(m.text))}"
+        for m in change.messages
+    ]
+    return ["\n".join(items) + "\n"]
+
+
+def _escape(text: str) -> str:
+    """Text that markdown and HTML show literally (and that cannot @-mention anyone)."""
+    return "".join(_ENTITIES.get(ch, ch) for ch in safe_text(text))
+
+
+def _code(text: str) -> str:
+    """A value as inline code that survives table cells: `<code>` with every special escaped."""
+    return f"<code>{_escape(text)}</code>"
+
+
+_ENTITIES = {ch: f"&#{ord(ch)};" for ch in "&<>|\\`*_[]#@~"}
