@@ -20,7 +20,6 @@ from connectorctl.model import (
     FIELDS,
     INTEGRATION_TYPES,
     PROJECT_IDENTIFIER_PATTERN,
-    PUBLISH,
     REGIONS,
     REMOVE_PRIVATE_PROJECT,
     STAGED_DATA_ACTIONS,
@@ -75,13 +74,15 @@ def _check_values(where: str, name: str, action: Mapping[str, Any]) -> None:
         _check_enum_list(f"{where}.integrationTypes", action["integrationTypes"], INTEGRATION_TYPES)
     elif name == "setCreatorNoOfContributors" and action["creatorNoOfContributors"] < 1:
         raise _invalid(f"{where}.creatorNoOfContributors: must be at least 1")
-    elif name in (ADD_PRIVATE_PROJECT, REMOVE_PRIVATE_PROJECT) and not re.match(
+    elif name in (ADD_PRIVATE_PROJECT, REMOVE_PRIVATE_PROJECT) and not re.fullmatch(
         PROJECT_IDENTIFIER_PATTERN, action["privateProject"]
     ):
         raise _invalid(f"{where}.privateProject: not a '{{region}}:{{projectKey}}' identifier")
 
 
-def _check_enum_list(where: str, values: list[Any], allowed: Sequence[str], min_items: int = 0) -> None:
+def _check_enum_list(
+    where: str, values: list[Any], allowed: Sequence[str], min_items: int = 0
+) -> None:
     if len(values) < min_items:
         raise _invalid(f"{where}: needs at least {min_items} item(s)")
     for value in values:
@@ -120,7 +121,9 @@ def apply_update(
     result = copy.deepcopy(dict(staged))
     changed = False
     for action in actions:
-        changed = _apply_one(result, action, now=now, user_id=user_id, certified=certified) or changed
+        changed = (
+            _apply_one(result, action, now=now, user_id=user_id, certified=certified) or changed
+        )
     if changed:
         result["version"] = staged["version"] + 1
     return result, changed
@@ -138,10 +141,7 @@ def _apply_one(
     elif name in (ADD_PRIVATE_PROJECT, REMOVE_PRIVATE_PROJECT):
         changed = _apply_private_project(staged, action)
     elif name == ADD_CERTIFICATION_COMMENT:
-        info = staged.setdefault("certificationInfo", {})
-        info.setdefault("comments", []).append(
-            {"userId": user_id, "datetime": now, "comment": action["comment"]}
-        )
+        _add_comment(staged, {"userId": user_id, "datetime": now, "comment": action["comment"]})
         return True
     elif name == UNLIST:
         changed = bool(staged.get("alreadyListed"))
@@ -158,14 +158,19 @@ def _apply_one(
 
 def _apply_setter(staged: dict[str, Any], action: Mapping[str, Any]) -> bool:
     spec = _SETTERS[action["action"]]
-    before = copy.deepcopy(staged)
+    changed = False
     for param, sub in spec.params.items():
         target = staged
         path = spec.path + sub
         for step in path[:-1]:
-            target = target.setdefault(step, {})
-        target[path[-1]] = copy.deepcopy(action[param])
-    return staged != before
+            if not isinstance(target.get(step), dict):
+                target[step] = {}
+            target = target[step]
+        value = action[param]
+        if path[-1] not in target or target[path[-1]] != value:
+            target[path[-1]] = copy.deepcopy(value)
+            changed = True
+    return changed
 
 
 def _apply_private_project(staged: dict[str, Any], action: Mapping[str, Any]) -> bool:
@@ -176,7 +181,9 @@ def _apply_private_project(staged: dict[str, Any], action: Mapping[str, Any]) ->
             f"The operation is not valid because ConnectorStaged with id={staged['id']} "
             "is not private.",
         )
-    projects: list[str] = staged.setdefault("privateProjects", [])
+    if not isinstance(staged.get("privateProjects"), list):
+        staged["privateProjects"] = []
+    projects: list[str] = staged["privateProjects"]
     project = action["privateProject"]
     if action["action"] == ADD_PRIVATE_PROJECT:
         if project in projects:
@@ -187,6 +194,15 @@ def _apply_private_project(staged: dict[str, Any], action: Mapping[str, Any]) ->
         return False
     projects.remove(project)
     return True
+
+
+def _add_comment(staged: dict[str, Any], comment: dict[str, Any]) -> None:
+    if not isinstance(staged.get("certificationInfo"), dict):
+        staged["certificationInfo"] = {}
+    info = staged["certificationInfo"]
+    if not isinstance(info.get("comments"), list):
+        info["comments"] = []
+    info["comments"].append(comment)
 
 
 def _mark_staged_change(staged: dict[str, Any]) -> None:
@@ -211,7 +227,9 @@ def _request_preview(staged: dict[str, Any]) -> bool:
 def _request_publish(staged: dict[str, Any], certification: bool, certified: bool) -> bool:
     if staged.get("status") in _IN_CERTIFICATION:
         raise ActionRejected(
-            400, "ConnectorStagedInCertification", "The ConnectorStaged is already in certification."
+            400,
+            "ConnectorStagedInCertification",
+            "The ConnectorStaged is already in certification.",
         )
     if certification and certified and not staged.get("hasChanges"):
         raise ActionRejected(
