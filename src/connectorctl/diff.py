@@ -81,8 +81,12 @@ def field_actions(spec: Mapping[str, Any], remote: Mapping[str, Any]) -> tuple[A
     actions: list[Action] = []
     for field in FIELDS:
         desired = get_path(spec, field.path)
-        if desired is not None:
-            actions.extend(_field_actions(field, desired, get_path(remote, field.path)))
+        if desired is None:
+            continue
+        current = get_path(remote, field.path)
+        # Fast path: identical values need no action whatever the field's kind.
+        if desired != current:
+            actions.extend(_field_actions(field, desired, current))
     existing = _remote_comments(remote)
     wanted = tuple(spec.get("certificationComments") or ())
     actions.extend(_comment(text) for text in _unique(wanted) if text not in existing)

@@ -138,10 +138,12 @@ STAGED_DATA_ACTIONS = frozenset(
 def get_path(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     """The value at `path` in nested mappings, or None when any step is missing."""
     value: Any = data
-    for step in path:
-        if not isinstance(value, Mapping) or step not in value:
-            return None
-        value = value[step]
+    # EAFP rather than isinstance(…, Mapping): this runs for every field of every connector.
+    try:
+        for step in path:
+            value = value[step]
+    except (KeyError, TypeError, IndexError):
+        return None
     return value
 
 
