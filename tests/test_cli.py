@@ -88,7 +88,8 @@ def test_target_options_after_subcommand_override_before(
     from connectorctl.commands import export as export_command
 
     monkeypatch.setattr(export_command, "run", capture)
-    assert run_cli(["--region", "us-central1.gcp", "--debug", "export", "--region", "eu-central-1.aws"]) == 0
+    argv = ["--region", "us-central1.gcp", "--debug", "export", "--region", "eu-central-1.aws"]
+    assert run_cli(argv) == 0
     target = seen["options"].target  # type: ignore[attr-defined]
     assert target.region == "eu-central-1.aws"
     assert target.debug is True

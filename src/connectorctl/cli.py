@@ -22,7 +22,9 @@ VALIDATE_FORMATS = ("text", "json", "github", "auto")
 PLAN_FORMATS = ("text", "json", "markdown", "github", "auto")
 
 _TARGET_OPTIONS = (
-    click.option("--connect-url", help="Connect API URL [env CTP_CONNECT_URL; default from region]."),
+    click.option(
+        "--connect-url", help="Connect API URL [env CTP_CONNECT_URL; default from region]."
+    ),
     click.option("--auth-url", help="OAuth token URL [env CTP_AUTH_URL; default from region]."),
     click.option("--region", help="Region, e.g. europe-west1.gcp [env CTP_REGION]."),
     click.option("--project-key", help="Project key [env CTP_PROJECT_KEY]."),
@@ -93,7 +95,7 @@ def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
 @click.version_option(__version__, prog_name="connectorctl")
 @target_options
 @click.pass_context
-def cli(ctx: click.Context, **kwargs: Any) -> None:
+def cli(ctx: click.Context, /, **kwargs: Any) -> None:
     """Declarative GitOps for commercetools Connect connectors.
 
     Keep each ConnectorStaged as a YAML manifest in git, then:
@@ -159,7 +161,7 @@ def schema(output: str | None) -> int:
 )
 @target_options
 @click.pass_context
-def plan(ctx: click.Context, **kwargs: Any) -> int:
+def plan(ctx: click.Context, /, **kwargs: Any) -> int:
     """Show the update actions that bring the live connectors to the manifests.
 
     Reads the Connect API, never writes. Use --out to save the plan for `apply --plan`.
@@ -200,7 +202,7 @@ def plan(ctx: click.Context, **kwargs: Any) -> int:
 )
 @target_options
 @click.pass_context
-def apply(ctx: click.Context, **kwargs: Any) -> int:
+def apply(ctx: click.Context, /, **kwargs: Any) -> int:
     """Apply the plan: create and update connectors, then preview or publish.
 
     Shows the plan and asks before writing (use --auto-approve in CI).
@@ -224,7 +226,7 @@ def apply(ctx: click.Context, **kwargs: Any) -> int:
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 @target_options
 @click.pass_context
-def export(ctx: click.Context, **kwargs: Any) -> int:
+def export(ctx: click.Context, /, **kwargs: Any) -> int:
     """Write manifests for connectors that already exist (a plan right after is empty)."""
     from connectorctl.commands import export as command
 
@@ -269,7 +271,8 @@ def run_cli(argv: list[str] | None = None) -> int:
     except Exception:
         traceback.print_exc()
         click.echo(
-            f"connectorctl {__version__}: internal error; please report it with the traceback above.",
+            f"connectorctl {__version__}: internal error; "
+            "please report it with the traceback above.",
             err=True,
         )
         return ExitCode.INTERNAL

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 INTEGRATION_TYPES = (
@@ -19,7 +19,9 @@ REGIONS = (
     "europe-west1.gcp", "us-central1.gcp", "australia-southeast1.gcp",
     "us-east-2.aws", "eu-central-1.aws",
 )  # fmt: skip
-STATUSES = ("Draft", "Processing", "ReadyForCertification", "InCertification", "Published", "Failed")
+STATUSES = (
+    "Draft", "Processing", "ReadyForCertification", "InCertification", "Published", "Failed",
+)  # fmt: skip
 PREVIEWABLE = ("true", "false", "pending", "none")
 RELEASES = ("draft", "preview", "publish", "certify")
 KEY_PATTERN = r"^[A-Za-z0-9_-]+$"
@@ -47,7 +49,7 @@ INTENT_FIELDS = ("release", "listed", "certificationComments")
 CREATOR_FIELDS = ("title", "name", "email", "company", "noOfContributors", "supportUrl", "logoUrl")
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """How a desired field is compared with the remote one."""
 
     SCALAR = "scalar"  # equal or not; one set* action carrying the new value
@@ -89,7 +91,9 @@ FIELDS: tuple[FieldSpec, ...] = (
     _scalar(("creator", "name"), "setCreatorName", "creatorName"),
     _scalar(("creator", "email"), "setCreatorEmail", "creatorEmail"),
     _scalar(("creator", "company"), "setCreatorCompany", "creatorCompany"),
-    _scalar(("creator", "noOfContributors"), "setCreatorNoOfContributors", "creatorNoOfContributors"),
+    _scalar(
+        ("creator", "noOfContributors"), "setCreatorNoOfContributors", "creatorNoOfContributors"
+    ),
     _scalar(("creator", "supportUrl"), "setCreatorSupportUrl", "creatorSupportUrl"),
     _scalar(("creator", "logoUrl"), "setCreatorLogo", "logoUrl"),
     FieldSpec(("repository",), Kind.PAIR, "setRepository", {"url": ("url",), "tag": ("tag",)}),
@@ -218,7 +222,7 @@ class Desired:
         return self.positions.get(dotted, self.location)
 
 
-class Change(str, Enum):
+class Change(StrEnum):
     """What a plan does to one connector."""
 
     CREATE = "create"
@@ -227,7 +231,7 @@ class Change(str, Enum):
     BLOCKED = "blocked"
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"

@@ -1,0 +1,394 @@
+"""The Connect API client: OAuth2 client credentials, one retry policy, our own error classes.
+
+Synchronous httpx with threads: one `ConnectClient` (one httpx.Client, thread-safe) is shared by
+the applier's worker threads; the token is fetched and refreshed under a lock.
+
+Every httpx exception is translated here (`raise … from exc`); nothing above this module sees one.
+Note for callers: a POST create whose response was lost is retried and may then answer
+DuplicateField (DuplicateKeyError) although the first attempt created the connector; the applier
+treats that as created.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from connectorctl import __version__
+from connectorctl.errors import (
+    ApiError,
+    AuthenticationError,
+    AuthorizationError,
+    ConcurrentModificationError,
+    DuplicateKeyError,
+    NotFoundError,
+    TransportError,
+)
+from connectorctl.httptrace import HttpTrace, query_text
+from connectorctl.target import ResolvedTarget
+
+if TYPE_CHECKING:
+    import httpx
+
+USER_AGENT = f"connectorctl/{__version__}"
+PAGE_LIMIT = 500
+MAX_OFFSET = 10000
+MANAGE_SCOPE_PREFIXES = ("manage_connectors:", "manage_project:")
+_BODY_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how long to retry: an explicit retryable set, full-jitter exponential backoff."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    budget: float = 60.0  # seconds of retrying per connector (RequestTracker.deadline)
+    timeout: float = 30.0
+    retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass
+class RequestTracker:
+    """Counts the requests made for one connector and bounds its total retry time.
+
+    The deadline is set from the policy's budget on first use when left None.
+    """
+
+    attempts: int = 0
+    retries: int = 0
+    deadline: float | None = None
+
+
+@dataclass
+class _Token:
+    value: str
+    expires_at: float
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+
+class ConnectClient:
+    """A Connect API session for one target; use as a context manager or call `close()`."""
+
+    def __init__(
+        self,
+        target: ResolvedTarget,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        debug: Callable[[str], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        import httpx
+
+        self.target = target
+        self.policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        self._trace = HttpTrace(debug, self._secrets)
+        self._rng = rng or random.Random()
+        self._token: _Token | None = None
+        self._lock = threading.Lock()
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(self.policy.timeout, connect=min(10.0, self.policy.timeout)),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            verify=True,
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> ConnectClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    # -- auth ------------------------------------------------------------------------------
+
+    def granted_scopes(self) -> frozenset[str]:
+        """The scopes the token response granted (fetches a token when none is cached)."""
+        return self._current_token().scopes
+
+    def can_write(self) -> bool:
+        """Whether a granted scope allows creating and updating connectors."""
+        return any(s.startswith(MANAGE_SCOPE_PREFIXES) for s in self.granted_scopes())
+
+    def _current_token(self, stale: str | None = None) -> _Token:
+        with self._lock:
+            token = self._token
+            if token is None or token.value == stale or self._clock() >= token.expires_at:
+                token = self._token = self._fetch_token()
+            return token
+
+    def _fetch_token(self) -> _Token:
+        data = {"grant_type": "client_credentials"}
+        if self.target.scopes:
+            data["scope"] = " ".join(self.target.scopes)
+        auth = (self.target.client_id, self.target.client_secret)
+        response = self._exchange("POST", self.target.auth_url, None, data=data, auth=auth)
+        if response.status_code != 200:
+            raise AuthenticationError(
+                f"authentication failed: {_api_message(response)}", status=response.status_code
+            )
+        body = _json_body(response)
+        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+            raise AuthenticationError("authentication failed: the token response has no token")
+        expires_in = body.get("expires_in")
+        lifetime = float(expires_in) if isinstance(expires_in, int | float) else 3600.0
+        return _Token(
+            value=body["access_token"],
+            expires_at=self._clock() + max(lifetime - 60.0, lifetime / 2),
+            scopes=frozenset(str(body.get("scope", "")).split()),
+        )
+
+    def _secrets(self) -> list[str]:
+        values = [self.target.client_secret]
+        if self._token is not None:
+            values.append(self._token.value)
+        return [v for v in values if v]
+
+    # -- resources -------------------------------------------------------------------------
+
+    def query_page(self, offset: int = 0, limit: int = PAGE_LIMIT) -> dict[str, Any]:
+        """One page of `GET /connectors/drafts` (limit ≤ 500, offset ≤ 10000)."""
+        params = {"limit": str(limit), "offset": str(offset)}
+        return _as_dict(self._request("GET", "/connectors/drafts", params=params))
+
+    def query_all(self) -> list[dict[str, Any]]:
+        """Every ConnectorStaged the paged query reaches (offset stops at 10000)."""
+        results: list[dict[str, Any]] = []
+        offset = 0
+        while offset <= MAX_OFFSET:
+            page = self.query_page(offset)
+            batch = [r for r in page.get("results", []) if isinstance(r, dict)]
+            results.extend(batch)
+            offset += len(batch)
+            if not batch or offset >= int(page.get("total", offset)):
+                break
+        return results
+
+    def get_by_key(self, key: str, *, track: RequestTracker | None = None) -> dict[str, Any] | None:
+        """The ConnectorStaged with this key, or None when there is none."""
+        return self._get(f"/connectors/drafts/key={quote(key, safe='')}", track)
+
+    def get_by_id(self, id: str, *, track: RequestTracker | None = None) -> dict[str, Any] | None:
+        """The ConnectorStaged with this id, or None when there is none."""
+        return self._get(f"/connectors/drafts/{quote(id, safe='')}", track)
+
+    def create(
+        self, draft: Mapping[str, Any], *, track: RequestTracker | None = None
+    ) -> dict[str, Any]:
+        """POST a ConnectorStagedDraft; DuplicateKeyError when the key exists."""
+        return _as_dict(self._request("POST", "/connectors/drafts", body=draft, track=track))
+
+    def update(
+        self,
+        id: str,
+        version: int,
+        actions: Sequence[Mapping[str, Any]],
+        *,
+        track: RequestTracker | None = None,
+    ) -> dict[str, Any]:
+        """POST update actions at `version`; ConcurrentModificationError on 409."""
+        body = {"version": version, "actions": list(actions)}
+        path = f"/connectors/drafts/{quote(id, safe='')}"
+        return _as_dict(self._request("POST", path, body=body, track=track))
+
+    def _get(self, path: str, track: RequestTracker | None) -> dict[str, Any] | None:
+        try:
+            return _as_dict(self._request("GET", path, track=track))
+        except NotFoundError:
+            return None
+
+    # -- the request path ------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        track: RequestTracker | None = None,
+    ) -> Any:
+        """Send an authenticated request; refresh the token once on 401; map errors."""
+        url = self.target.connect_url + path
+        token = self._current_token()
+        response = self._send_authorized(method, url, token, params, body, track)
+        if response.status_code == 401:
+            token = self._current_token(stale=token.value)
+            response = self._send_authorized(method, url, token, params, body, track)
+        if response.status_code in (200, 201):
+            return _json_body(response)
+        raise api_error(response)
+
+    def _send_authorized(
+        self,
+        method: str,
+        url: str,
+        token: _Token,
+        params: Mapping[str, str] | None,
+        body: Any,
+        track: RequestTracker | None,
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token.value}"}
+        return self._exchange(method, url, track, params=params, json=body, headers=headers)
+
+    def _exchange(
+        self, method: str, url: str, track: RequestTracker | None, **kwargs: Any
+    ) -> httpx.Response:
+        """The one retry loop: retryable statuses and transport errors, Retry-After, budget."""
+        track = track if track is not None else RequestTracker()
+        if track.deadline is None:
+            track.deadline = self._clock() + self.policy.budget
+        if kwargs.get("json") is None:
+            kwargs.pop("json", None)
+        limit = self.policy.max_attempts
+        attempt = 0
+        while True:
+            attempt += 1
+            track.attempts += 1
+            self._trace.line(f"> {method} {url}{query_text(kwargs)} [attempt {attempt}/{limit}]")
+            outcome = self._attempt(method, url, kwargs)
+            if isinstance(outcome, TransportError):
+                delay = self._retry_delay(attempt, None, track)
+                if delay is None:
+                    raise outcome from outcome.__cause__
+            elif outcome.status_code in self.policy.retry_statuses:
+                delay = self._retry_delay(attempt, outcome, track)
+                if delay is None:
+                    return outcome
+            else:
+                return outcome
+            track.retries += 1
+            self._trace.line(f"  retrying in {delay:.2f}s")
+            self._sleep(delay)
+
+    def _attempt(
+        self, method: str, url: str, kwargs: Mapping[str, Any]
+    ) -> httpx.Response | TransportError:
+        import httpx
+
+        self._trace.request(kwargs)
+        try:
+            response = self._http.request(method, url, **kwargs)
+        except httpx.TransportError as exc:
+            self._trace.line(f"< {type(exc).__name__}: {exc}")
+            return _transport_error(method, url, exc)
+        self._trace.response(response)
+        return response
+
+    def _retry_delay(
+        self, attempt: int, response: httpx.Response | None, track: RequestTracker
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None when retrying must stop."""
+        if attempt >= self.policy.max_attempts:
+            return None
+        retry_after = _retry_after(response) if response is not None else None
+        if retry_after is None:
+            ceiling = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))
+            delay = self._rng.uniform(0, ceiling)
+        else:
+            delay = retry_after
+        assert track.deadline is not None
+        if self._clock() + delay > track.deadline:
+            self._trace.line("  retry budget exhausted")
+            return None
+        return delay
+
+
+# -- pure helpers ---------------------------------------------------------------------------
+
+
+def api_error(response: httpx.Response) -> ApiError:
+    """Our error class for a non-success response, carrying the API's code and message."""
+    status = response.status_code
+    body = _json_body(response, strict=False)
+    code = _first_code(body)
+    message = _api_message(response)
+    if status == 401:
+        return AuthenticationError(f"authentication failed: {message}", status=status, code=code)
+    where = f"{response.request.method} {response.request.url.path}"
+    text = f"{where}: {status} {code or 'error'}: {message}"
+    if status == 403:
+        cls: type[ApiError] = AuthorizationError
+        text += " (reading needs view_connectors, writing manage_connectors or manage_project)"
+    elif status == 404:
+        cls = NotFoundError
+    elif status == 409:
+        cls = ConcurrentModificationError
+    elif code == "DuplicateField":
+        cls = DuplicateKeyError
+    else:
+        cls = ApiError
+    return cls(text, status=status, code=code, body=body)
+
+
+def _first_code(body: Any) -> str | None:
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("code")) if errors[0].get("code") else None
+        if isinstance(body.get("error"), str):
+            return str(body["error"])
+    return None
+
+
+def _api_message(response: httpx.Response) -> str:
+    body = _json_body(response, strict=False)
+    if isinstance(body, dict):
+        for name in ("error_description", "message", "error"):
+            if isinstance(body.get(name), str) and body[name]:
+                return _truncate(body[name], _BODY_LIMIT)
+    text = " ".join(response.text.split())
+    return _truncate(text, _BODY_LIMIT) or f"HTTP {response.status_code}"
+
+
+def _json_body(response: httpx.Response, *, strict: bool = True) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        if not strict:
+            return None
+        raise ApiError(
+            f"{response.request.method} {response.request.url.path}: the response is not JSON: "
+            + _truncate(response.text, _BODY_LIMIT),
+            status=response.status_code,
+        ) from exc
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ApiError(f"expected a JSON object from the API, got {type(value).__name__}")
+    return value
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return max(seconds, 0.0)
+
+
+def _transport_error(method: str, url: str, exc: Exception) -> TransportError:
+    error = TransportError(f"{method} {url}: {type(exc).__name__}: {exc}".rstrip(": "))
+    error.__cause__ = exc
+    return error
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,131 @@
+"""`connectorctl export`: write `<key>.yaml` manifests for connectors that already exist.
+
+Only desired fields are written (no release, listed or certification comments), and fields that
+are empty or absent remotely are left out, so that a plan right after the export is empty.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from connectorctl.client import ConnectClient
+from connectorctl.config import ExportOptions
+from connectorctl.errors import ConnectorctlError, ExitCode, NotFoundError
+from connectorctl.model import CREATOR_FIELDS, DRAFT_FIELDS, MANIFEST_API_VERSION, MANIFEST_KIND
+from connectorctl.remote import read_all, read_by_key
+from connectorctl.session import open_session
+
+SCHEMA_PATH = Path("schemas") / "manifest.schema.json"
+_SUB_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "creator": CREATOR_FIELDS,
+    "repository": ("url", "tag"),
+}
+
+
+def run(options: ExportOptions) -> int:
+    """Read the connectors and write one manifest each; nothing at all when a file exists."""
+    with open_session(options.target, os.environ) as session:
+        if options.keys:
+            connectors = _read_keys(session.client, options.keys)
+        else:
+            connectors, _ = read_all(session.client)
+    out_dir = Path(options.output_dir)
+    files = manifest_files(connectors, out_dir)
+    existing = sorted(str(path) for path in files if path.exists())
+    if existing and not options.force:
+        raise ConnectorctlError(
+            "refusing to overwrite " + ", ".join(existing) + " (use --force); nothing written"
+        )
+    _write_all(files)
+    print(f"exported {len(files)} connector(s) to {out_dir.as_posix()}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _read_keys(client: ConnectClient, keys: Sequence[str]) -> list[dict[str, Any]]:
+    found = read_by_key(client, keys)
+    missing = [k for k in dict.fromkeys(keys) if k not in found]
+    if missing:
+        names = ", ".join(repr(k) for k in missing)
+        raise NotFoundError(f"no connector with the key {names}", status=404)
+    return list(found.values())
+
+
+def manifest_files(connectors: Sequence[Mapping[str, Any]], out_dir: Path) -> dict[Path, str]:
+    """The manifest text of each keyed connector, by target file (keyless ones are skipped)."""
+    header = schema_comment(out_dir)
+    files: dict[Path, str] = {}
+    for connector in sorted(connectors, key=lambda c: str(c.get("key", ""))):
+        key = connector.get("key")
+        if not isinstance(key, str) or not key:
+            print(
+                f"warning: skipping connector {connector.get('id')}: it has no key", file=sys.stderr
+            )
+            continue
+        files[out_dir / f"{key}.yaml"] = header + dump_yaml(manifest_data(connector))
+    return files
+
+
+def manifest_data(connector: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest of one remote connector: its non-empty desired fields, in draft order."""
+    data: dict[str, Any] = {"apiVersion": MANIFEST_API_VERSION, "kind": MANIFEST_KIND}
+    for name in DRAFT_FIELDS:
+        value = connector.get(name)
+        if name in _SUB_FIELDS and isinstance(value, Mapping):
+            value = {k: value[k] for k in _SUB_FIELDS[name] if not _empty(value.get(k))}
+        if not _empty(value):
+            data[name] = _escape(value)
+    return data
+
+
+def schema_comment(out_dir: Path) -> str:
+    """The yaml-language-server line pointing editors at the manifest schema."""
+    schema = SCHEMA_PATH.resolve()
+    if schema.is_file():
+        target = Path(os.path.relpath(schema, out_dir.resolve())).as_posix()
+        return f"# yaml-language-server: $schema={target}\n"
+    return (
+        f"# yaml-language-server: $schema={SCHEMA_PATH.name}\n"
+        f"# (write it beside this file with: connectorctl schema -o {SCHEMA_PATH.name})\n"
+    )
+
+
+def dump_yaml(data: Mapping[str, Any]) -> str:
+    """Block-style YAML, keys in the given order."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    stream = io.StringIO()
+    yaml.dump(data, stream)
+    return stream.getvalue()
+
+
+def _escape(value: Any) -> Any:
+    """Keep `${` literal: the loader would interpolate it (`$${` reads back as `${`)."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, list):
+        return [_escape(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _escape(v) for k, v in value.items()}
+    return value
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _write_all(files: Mapping[Path, str]) -> None:
+    for path, text in files.items():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConnectorctlError(f"cannot write {path}: {exc.strerror}") from exc

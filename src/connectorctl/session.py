@@ -1,0 +1,62 @@
+"""A command's connection to the Connect API: the real one, or the embedded local emulator."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from connectorctl.client import ConnectClient
+from connectorctl.config import TargetOptions
+from connectorctl.model import Target
+from connectorctl.target import ResolvedTarget, resolve_target
+
+EMULATOR_DB = Path(".connectorctl") / "emulator.sqlite"
+# The emulator's default client: a local test fixture, not a credential.
+EMULATOR_CLIENT_ID = "emulator-client"
+EMULATOR_CLIENT_SECRET = "emulator-secret"
+
+
+@dataclass(frozen=True)
+class Session:
+    """An open client and the target it talks to."""
+
+    client: ConnectClient
+    target: Target
+
+
+@contextlib.contextmanager
+def open_session(options: TargetOptions, env: Mapping[str, str]) -> Iterator[Session]:
+    """Open a client for the chosen target; with `--emulator`, run the local emulator meanwhile."""
+    debug = _stderr_line if options.debug else None
+    with contextlib.ExitStack() as stack:
+        if options.emulator:
+            resolved = stack.enter_context(_embedded_emulator())
+        else:
+            resolved = resolve_target(options, env)
+        client = stack.enter_context(ConnectClient(resolved, debug=debug))
+        yield Session(client=client, target=resolved.plan_target)
+
+
+@contextlib.contextmanager
+def _embedded_emulator() -> Iterator[ResolvedTarget]:
+    from connectorctl.emulator.server import start_emulator
+
+    os.makedirs(EMULATOR_DB.parent, exist_ok=True)
+    with start_emulator(db=str(EMULATOR_DB)) as emulator:
+        state = EMULATOR_DB.as_posix()
+        _stderr_line(f"using the local emulator at {emulator.url} (state in {state})")
+        yield ResolvedTarget(
+            connect_url=emulator.url.rstrip("/"),
+            auth_url=emulator.url.rstrip("/") + "/oauth/token",
+            project_key=emulator.project_key,
+            client_id=EMULATOR_CLIENT_ID,
+            client_secret=EMULATOR_CLIENT_SECRET,
+        )
+
+
+def _stderr_line(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

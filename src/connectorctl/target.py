@@ -1,0 +1,101 @@
+"""Which Connect API to talk to, and as whom: flags over `CTP_*` environment variables.
+
+The client secret comes from the environment only: flags end up in shell history and process lists.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from connectorctl.config import TargetOptions
+from connectorctl.errors import ConfigError
+from connectorctl.model import Target
+
+ALLOW_HTTP_ENV = "CONNECTORCTL_ALLOW_HTTP"
+
+
+@dataclass(frozen=True)
+class ResolvedTarget:
+    """Everything the client needs to reach one project's Connect API."""
+
+    connect_url: str
+    auth_url: str
+    project_key: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def plan_target(self) -> Target:
+        """The part of the target a plan records (no credentials)."""
+        return Target(connect_url=self.connect_url, project_key=self.project_key)
+
+
+def resolve_target(options: TargetOptions, env: Mapping[str, str]) -> ResolvedTarget:
+    """Merge flags over the environment into a target; ConfigError names what is missing."""
+    default_connect, default_auth = region_urls(options.region or env.get("CTP_REGION") or "")
+    connect_url = options.connect_url or env.get("CTP_CONNECT_URL") or default_connect
+    auth_url = options.auth_url or env.get("CTP_AUTH_URL") or default_auth
+    missing = _missing(
+        CTP_CLIENT_ID=env.get("CTP_CLIENT_ID"),
+        CTP_CLIENT_SECRET=env.get("CTP_CLIENT_SECRET"),
+        CTP_PROJECT_KEY=options.project_key or env.get("CTP_PROJECT_KEY"),
+    )
+    if not connect_url or not auth_url:
+        missing.append("CTP_REGION (or both CTP_CONNECT_URL and CTP_AUTH_URL)")
+    if missing or not connect_url or not auth_url:
+        raise ConfigError("missing target settings: set " + ", ".join(missing))
+    allow_http = env.get(ALLOW_HTTP_ENV, "") not in ("", "0")
+    for url in (connect_url, auth_url):
+        check_url(url, allow_http=allow_http)
+    scopes = options.scopes if options.scopes is not None else env.get("CTP_SCOPES", "")
+    return ResolvedTarget(
+        connect_url=connect_url.rstrip("/"),
+        auth_url=auth_url,
+        project_key=options.project_key or env["CTP_PROJECT_KEY"],
+        client_id=env["CTP_CLIENT_ID"],
+        client_secret=env["CTP_CLIENT_SECRET"],
+        scopes=tuple(scopes.split()),
+    )
+
+
+def region_urls(region: str) -> tuple[str, str]:
+    """The default Connect API and token URLs of a region ("" for both without one)."""
+    if not region:
+        return "", ""
+    return (
+        f"https://connect.{region}.commercetools.com",
+        f"https://auth.{region}.commercetools.com/oauth/token",
+    )
+
+
+def _missing(**values: str | None) -> list[str]:
+    return [name for name, value in values.items() if not value]
+
+
+def check_url(url: str, *, allow_http: bool = False) -> None:
+    """Refuse anything but https, except plain http to a loopback host or when allowed."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname:
+        if allow_http or is_loopback(parts.hostname):
+            return
+        raise ConfigError(
+            f"refusing plain http to {parts.hostname} (use https, "
+            f"or set {ALLOW_HTTP_ENV}=1 for a trusted network)"
+        )
+    raise ConfigError(f"not an http(s) URL: {url!r}")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine: localhost, 127.0.0.0/8 or ::1."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
