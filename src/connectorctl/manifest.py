@@ -1,0 +1,268 @@
+"""Manifest files → validated `Desired` connectors, or every problem found, each at its place.
+
+Stages per document: compose YAML (yamlnodes) → plain data + positions → `${VAR}` interpolation →
+JSON Schema (schemacheck) → cross-field and cross-document rules (release × listed, duplicate keys).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from connectorctl.config import Selection
+from connectorctl.interpolate import interpolate
+from connectorctl.model import MANIFEST_API_VERSION, Desired, Location, Problem
+from connectorctl.schemacheck import check_manifest, show
+from connectorctl.yamlnodes import Document, Positions, compose, decode, to_plain
+
+MAX_FILE_BYTES = 1024 * 1024
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+_LISTING_RELEASES = ("publish", "certify")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The manifests that loaded cleanly, and every problem found (sorted)."""
+
+    desired: tuple[Desired, ...]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """One document after interpolation and checks; `desired` is None when it has problems."""
+
+    desired: Desired | None
+    key: str | None
+    key_place: Location | None
+    problems: tuple[Problem, ...]
+
+
+def load_manifests(selection: Selection, env: Mapping[str, str]) -> LoadResult:
+    """Load, interpolate and validate every manifest the selection names (default: ".")."""
+    files, problems = find_manifest_files(selection.paths or (".",), selection.excludes)
+    parsed: list[_Parsed] = []
+    for path in files:
+        file_problems, documents = _load_file(path, env)
+        problems.extend(file_problems)
+        parsed.extend(documents)
+    for document in parsed:
+        problems.extend(document.problems)
+    desired, duplicates = _unique_keys(parsed)
+    problems.extend(duplicates)
+    return LoadResult(tuple(desired), tuple(sorted(set(problems))))
+
+
+def display_path(path: str | Path) -> str:
+    """A path as shown in messages: relative to the working directory when under it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding files
+
+
+def find_manifest_files(
+    paths: Sequence[str], excludes: Sequence[str]
+) -> tuple[list[Path], list[Problem]]:
+    """The manifest files under `paths` (sorted per argument, each once), and missing paths."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    seen: set[Path] = set()
+    for argument in paths:
+        root = Path(argument)
+        if root.is_dir():
+            found = [f for f in _walk(root) if not _excluded(f.relative_to(root), excludes)]
+        elif root.is_file():
+            found = [] if _excluded(Path(root.name), excludes) else [root]
+        else:
+            problems.append(Problem(display_path(argument), 1, 1, "no such file or directory"))
+            continue
+        for file in found:
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                files.append(file)
+    return files, problems
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """`*.yaml` / `*.yml` files below `root`, sorted, skipping hidden folders and files."""
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if not name.startswith(".") and name.lower().endswith(MANIFEST_SUFFIXES):
+                yield Path(folder, name)
+
+
+def _excluded(relative: Path, excludes: Sequence[str]) -> bool:
+    """Whether a glob matches the file's name, its relative path, or a folder above it."""
+    candidates = [relative.name, relative.as_posix()]
+    candidates += [p.as_posix() for p in relative.parents if p.as_posix() != "."]
+    return any(fnmatch.fnmatch(c, glob) for glob in excludes for c in candidates)
+
+
+# ---------------------------------------------------------------------------------------------
+# One file, one document
+
+
+def load_bytes(data: bytes, file: str, env: Mapping[str, str]) -> LoadResult:
+    """Load the manifests in one file's content (`file` names it in problems)."""
+    problems, parsed = _load_data(data, file, env)
+    for document in parsed:
+        problems.extend(document.problems)
+    desired, duplicates = _unique_keys(parsed)
+    return LoadResult(tuple(desired), tuple(sorted({*problems, *duplicates})))
+
+
+def _load_file(path: Path, env: Mapping[str, str]) -> tuple[list[Problem], list[_Parsed]]:
+    file = display_path(path)
+    try:
+        size = path.stat().st_size
+        data = b"" if size > MAX_FILE_BYTES else path.read_bytes()
+    except OSError as exc:
+        return [Problem(file, 1, 1, f"cannot read file: {exc.strerror or exc}")], []
+    if size > MAX_FILE_BYTES:
+        return [_too_large(file, size)], []
+    return _load_data(data, file, env)
+
+
+def _too_large(file: str, size: int) -> Problem:
+    return Problem(file, 1, 1, f"file is larger than 1 MiB ({size} bytes)")
+
+
+def _load_data(
+    data: bytes, file: str, env: Mapping[str, str]
+) -> tuple[list[Problem], list[_Parsed]]:
+    if len(data) > MAX_FILE_BYTES:
+        return [_too_large(file, len(data))], []
+    text, problem = decode(data, file)
+    if text is None:
+        return [problem] if problem else [], []
+    documents, problems = compose(text, file)
+    # A node YAML could not read is reported once, not again by the schema.
+    taken = {(p.line, p.col) for p in problems}
+    parsed = [_parse_document(doc, file, env) for doc in documents]
+    return problems, [_without(doc, taken) for doc in parsed]
+
+
+def _without(document: _Parsed, taken: set[tuple[int, int]]) -> _Parsed:
+    kept = tuple(p for p in document.problems if (p.line, p.col) not in taken)
+    desired = document.desired if not taken else None
+    return _Parsed(desired, document.key, document.key_place, kept)
+
+
+def _read_text(path: Path, file: str) -> tuple[str | None, Problem | None]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, Problem(file, 1, 1, f"file is larger than 1 MiB ({size} bytes)")
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, Problem(file, 1, 1, f"cannot read file: {exc.strerror or exc}")
+    return decode(data, file)
+
+
+def _parse_document(document: Document, file: str, env: Mapping[str, str]) -> _Parsed:
+    positions = Positions()
+    raw = to_plain(document.root, positions)
+    data, problems = _interpolate(raw, "", positions, file, env)
+    start = Location(file, document.root.line, document.root.col)
+    if not isinstance(data, dict) or data.get("apiVersion") != MANIFEST_API_VERSION:
+        return _Parsed(None, None, None, (*problems, _not_a_manifest(data, positions, file)))
+    problems += check_manifest(data, positions, file)
+    problems += _release_rules(data, positions, file)
+    key = data.get("key") if isinstance(data.get("key"), str) else None
+    key_place = _place(positions.keys.get("key"), file) if key else None
+    desired = None if problems or key is None else _desired(key, data, positions, start)
+    return _Parsed(desired, key, key_place, tuple(problems))
+
+
+def _interpolate(
+    value: Any, path: str, positions: Positions, file: str, env: Mapping[str, str]
+) -> tuple[Any, list[Problem]]:
+    """The data with `${VAR}` replaced in every string; a problem per unresolved reference."""
+    if isinstance(value, str):
+        text, errors = interpolate(value, env)
+        line, col = positions.values[path]
+        return text, [Problem(file, line, col, message) for message in errors]
+    problems: list[Problem] = []
+    if isinstance(value, dict):
+        result: dict[str, Any] = {}
+        for name, item in value.items():
+            result[name], found = _interpolate(item, _join(path, name), positions, file, env)
+            problems += found
+        return result, problems
+    if isinstance(value, list):
+        items = []
+        for index, item in enumerate(value):
+            new, found = _interpolate(item, _join(path, str(index)), positions, file, env)
+            items.append(new)
+            problems += found
+        return items, problems
+    return value, problems
+
+
+def _not_a_manifest(data: Any, positions: Positions, file: str) -> Problem:
+    line, col = positions.values[""]
+    if not isinstance(data, dict):
+        return Problem(file, line, col, f"a manifest must be a mapping, not {show(data)}")
+    if "apiVersion" not in data:
+        hint = " (not a connectorctl manifest? skip it with --exclude)"
+        return Problem(file, line, col, f"missing required field 'apiVersion'{hint}")
+    line, col = positions.values["apiVersion"]
+    wanted = f"'apiVersion' must be '{MANIFEST_API_VERSION}'"
+    return Problem(file, line, col, f"{wanted}, not {show(data['apiVersion'])}")
+
+
+def _release_rules(data: Mapping[str, Any], positions: Positions, file: str) -> list[Problem]:
+    release = data.get("release")
+    if data.get("listed") is not False or release not in _LISTING_RELEASES:
+        return []
+    line, col = positions.keys["listed"]
+    message = f"'listed: false' contradicts 'release: {release}' (a publish lists the connector)"
+    return [Problem(file, line, col, message)]
+
+
+def _desired(key: str, data: Mapping[str, Any], positions: Positions, start: Location) -> Desired:
+    spec = {name: value for name, value in data.items() if name not in ("apiVersion", "kind")}
+    places = {
+        path: Location(start.file, line, col)
+        for path, (line, col) in positions.values.items()
+        if path
+    }
+    return Desired(key=key, spec=spec, location=start, positions=places)
+
+
+def _unique_keys(parsed: Sequence[_Parsed]) -> tuple[list[Desired], list[Problem]]:
+    """The clean documents, minus any that repeat an earlier connector key (a problem each)."""
+    first: dict[str, Location] = {}
+    desired: list[Desired] = []
+    problems: list[Problem] = []
+    for document in parsed:
+        if document.key is not None and document.key_place is not None:
+            earlier = first.setdefault(document.key, document.key_place)
+            if earlier is not document.key_place:
+                place = document.key_place
+                message = f"duplicate connector key '{document.key}' (also defined at {earlier})"
+                problems.append(Problem(place.file, place.line, place.col, message))
+                continue
+        if document.desired is not None:
+            desired.append(document.desired)
+    return desired, problems
+
+
+def _place(where: tuple[int, int] | None, file: str) -> Location:
+    line, col = where or (1, 1)
+    return Location(file, line, col)
+
+
+def _join(path: str, step: str) -> str:
+    return f"{path}.{step}" if path else step

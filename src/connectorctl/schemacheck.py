@@ -1,0 +1,187 @@
+"""Manifest data × `schemas/manifest.schema.json` → short, human problems at the offending node."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
+from typing import Any
+
+from connectorctl.model import OBSERVED_FIELDS, Problem
+from connectorctl.yamlnodes import Positions
+
+_JSON_TYPES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean (true or false)",
+    "null": "null",
+}
+
+
+@cache
+def _validator() -> Any:
+    """The compiled manifest validator (built once: validating many files stays fast)."""
+    from jsonschema import Draft202012Validator
+
+    from connectorctl.resources import load_schema
+
+    schema = load_schema("manifest.schema.json")
+    return Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})))
+
+
+def _inline_refs(node: Any, defs: Mapping[str, Any]) -> Any:
+    """The schema with local `#/$defs/...` references replaced by their target (faster checks)."""
+    if isinstance(node, list):
+        return [_inline_refs(item, defs) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    ref = node.get("$ref", "")
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[8:] in defs:
+        return _inline_refs(defs[ref[8:]], defs)
+    return {name: _inline_refs(value, defs) for name, value in node.items()}
+
+
+def check_manifest(data: Any, positions: Positions, file: str) -> list[Problem]:
+    """Every schema violation of one manifest document, each at the node it concerns."""
+    found: set[Problem] = set()
+    for error in _validator().iter_errors(data):
+        path = ".".join(str(step) for step in error.absolute_path)
+        explain = _EXPLAIN.get(error.validator, _fallback)
+        for where, message in explain(error, path, positions):
+            line, col = where
+            found.add(Problem(file, line, col, message))
+    return sorted(found)
+
+
+Found = Iterator[tuple[tuple[int, int], str]]
+
+
+def _at(positions: Positions, path: str) -> tuple[int, int]:
+    return positions.values.get(path, positions.values.get("", (1, 1)))
+
+
+def _name(path: str) -> str:
+    return f"'{path}'" if path else "the manifest"
+
+
+def show(value: Any) -> str:
+    """A value as a person reads it in a message: strings quoted, the rest as JSON."""
+    if isinstance(value, str):
+        return repr(value) if "'" not in value else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return json.dumps(value)
+
+
+def _title(error: Any, path: str) -> str:
+    title = error.schema.get("title") if isinstance(error.schema, Mapping) else None
+    return str(title) if title else f"value for {_name(path)}"
+
+
+def _additional(error: Any, path: str, positions: Positions) -> Found:
+    allowed = list(error.schema.get("properties", {}))
+    for name in error.instance:
+        if name in allowed:
+            continue
+        child = f"{path}.{name}" if path else name
+        where = positions.keys.get(child, _at(positions, path))
+        yield where, _unknown_field(name, allowed, top_level=not path)
+
+
+def _unknown_field(name: str, allowed: list[str], *, top_level: bool) -> str:
+    if top_level and name in OBSERVED_FIELDS:
+        return f"field '{name}' is set by the Connect API and cannot be in a manifest"
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    if not close:
+        close = [a for a in allowed if a.lower() == name.lower()]
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown field '{name}'{hint}"
+
+
+def _required(error: Any, path: str, positions: Positions) -> Found:
+    for name in error.validator_value:
+        if name not in error.instance:
+            full = f"{path}.{name}" if path else name
+            yield _at(positions, path), f"missing required field '{full}'"
+
+
+def _type(error: Any, path: str, positions: Positions) -> Found:
+    expected = error.validator_value
+    wanted = expected if isinstance(expected, str) else expected[0]
+    what = _JSON_TYPES.get(wanted, wanted)
+    yield _at(positions, path), f"{_name(path)} must be {what}, not {show(error.instance)}"
+
+
+def _enum(error: Any, path: str, positions: Positions) -> Found:
+    choices = ", ".join(str(v) for v in error.validator_value)
+    message = f"{show(error.instance)} is not a valid {_title(error, path)} (one of: {choices})"
+    yield _at(positions, path), message
+
+
+def _const(error: Any, path: str, positions: Positions) -> Found:
+    wanted = show(error.validator_value)
+    yield _at(positions, path), f"{_name(path)} must be {wanted}, not {show(error.instance)}"
+
+
+def _pattern(error: Any, path: str, positions: Positions) -> Found:
+    message = f"{show(error.instance)} is not a valid {_title(error, path)}"
+    yield _at(positions, path), f"{message} (must match {error.validator_value})"
+
+
+def _min_length(error: Any, path: str, positions: Positions) -> Found:
+    if error.validator_value == 1:
+        yield _at(positions, path), f"{_name(path)} must not be empty"
+        return
+    message = f"{show(error.instance)} is too short for a {_title(error, path)}"
+    yield _at(positions, path), f"{message} (at least {error.validator_value} characters)"
+
+
+def _max_length(error: Any, path: str, positions: Positions) -> Found:
+    limit = error.validator_value
+    yield _at(positions, path), f"{_name(path)} is too long (at most {limit} characters)"
+
+
+def _minimum(error: Any, path: str, positions: Positions) -> Found:
+    message = f"{_name(path)} must be at least {error.validator_value}"
+    yield _at(positions, path), f"{message}, not {show(error.instance)}"
+
+
+def _min_items(error: Any, path: str, positions: Positions) -> Found:
+    count = error.validator_value
+    items = "item" if count == 1 else "items"
+    yield _at(positions, path), f"{_name(path)} needs at least {count} {items}"
+
+
+def _unique(error: Any, path: str, positions: Positions) -> Found:
+    seen: list[Any] = []
+    for index, item in enumerate(error.instance):
+        if item in seen:
+            where = _at(positions, f"{path}.{index}")
+            yield where, f"{_name(path)} lists {show(item)} more than once"
+        else:
+            seen.append(item)
+
+
+def _fallback(error: Any, path: str, positions: Positions) -> Found:
+    yield _at(positions, path), f"{_name(path)}: {error.message}"
+
+
+_EXPLAIN: dict[str, Callable[[Any, str, Positions], Found]] = {
+    "additionalProperties": _additional,
+    "required": _required,
+    "type": _type,
+    "enum": _enum,
+    "const": _const,
+    "pattern": _pattern,
+    "minLength": _min_length,
+    "maxLength": _max_length,
+    "minimum": _minimum,
+    "minItems": _min_items,
+    "uniqueItems": _unique,
+}
