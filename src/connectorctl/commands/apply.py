@@ -1,0 +1,189 @@
+"""`connectorctl apply`: the plan, rendered as `plan` renders it, confirmed, then executed."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from typing import TextIO
+
+from connectorctl.config import ApplyOptions
+from connectorctl.errors import ConfigError, ConnectorctlError, ExitCode, PlanFileError, UsageError
+from connectorctl.model import Desired, Plan
+from connectorctl.outcome import ApplyResult
+from connectorctl.session import Session, open_session
+
+CONFIRM_PROMPT = "Apply these changes? Only 'yes' will be accepted."
+
+
+class ApplyCancelled(ConnectorctlError):
+    """The confirmation was declined."""
+
+
+def run(options: ApplyOptions) -> int:
+    """Plan (or read `--plan FILE`), show it, confirm, apply, wait, verify; return the exit code."""
+    from connectorctl.commands.plan import load_desired
+    from connectorctl.report import resolve_format
+
+    env = os.environ
+    fmt = resolve_format(options.output_format, env)
+    _check_options(options)
+    reviewed = _read_plan_file(options.plan_file)
+    desired = None if reviewed else load_desired(options.selection, env, fmt)
+    with open_session(options.target, env) as session:
+        plan = reviewed or _make_plan(session, options, desired or (), env)
+        _check_target(plan, session, options)
+        return _apply(session, plan, desired, options, fmt, env)
+
+
+def _check_options(options: ApplyOptions) -> None:
+    selection = options.selection
+    if options.plan_file and (selection.paths or selection.keys or selection.excludes):
+        raise UsageError(
+            "--plan FILE applies exactly the saved plan: give no PATH, --key or --exclude with it"
+        )
+    if options.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+
+
+def _read_plan_file(path: str | None) -> Plan | None:
+    from connectorctl.planfile import read_plan_file
+
+    return None if path is None else read_plan_file(path)
+
+
+def _make_plan(
+    session: Session, options: ApplyOptions, desired: tuple[Desired, ...], env: Mapping[str, str]
+) -> Plan:
+    from connectorctl.commands.plan import build_plan
+
+    result = build_plan(
+        session, options.selection, retry_failed=options.retry_failed, env=env, desired=desired
+    )
+    return result.plan
+
+
+def _check_target(plan: Plan, session: Session, options: ApplyOptions) -> None:
+    """A reviewed plan is only good for the project it was made against."""
+    if options.plan_file is None:
+        return
+    if plan.target.project_key != session.target.project_key:
+        raise PlanFileError(
+            f"the plan is for project {plan.target.project_key!r}, "
+            f"the target is project {session.target.project_key!r}"
+        )
+    # The embedded emulator listens on a new port each run: only the project identifies it.
+    if not options.target.emulator and plan.target.connect_url != session.target.connect_url:
+        raise PlanFileError(
+            f"the plan is for {plan.target.connect_url}, the target is {session.target.connect_url}"
+        )
+
+
+def _apply(
+    session: Session,
+    plan: Plan,
+    desired: tuple[Desired, ...] | None,
+    options: ApplyOptions,
+    fmt: str,
+    env: Mapping[str, str],
+) -> int:
+    from connectorctl import apply, converge
+    from connectorctl.render import render_plan, use_color
+
+    if fmt != "json":
+        _write(sys.stdout, render_plan(plan, fmt, color=use_color(sys.stdout, env)))
+    desired_by_key = None if desired is None else apply.desired_index(desired)
+    if not plan.has_changes:
+        return _finish(plan, apply.execute_plan(session.client, plan, desired_by_key), fmt)
+    if not session.client.can_write():
+        raise ConfigError(
+            "the token has no manage scope: grant "
+            f"manage_connectors:{session.target.project_key} (or manage_project)"
+        )
+    _confirm(options, plan if fmt == "json" else None)
+    settings = apply.ApplySettings(
+        parallelism=options.parallelism, retry_failed=options.retry_failed
+    )
+    result = apply.execute_plan(session.client, plan, desired_by_key, settings)
+    if options.wait:
+        result = _wait(session, result, options)
+    result = converge.verify_convergence(session.client, plan, result, desired_by_key)
+    return _finish(plan, result, fmt)
+
+
+def _confirm(options: ApplyOptions, unshown: Plan | None) -> None:
+    """Ask on a terminal; refuse without --auto-approve anywhere else.
+
+    `unshown` is a plan not printed yet (stdout carries json): it is shown on stderr first.
+    """
+    from connectorctl.render import render_plan
+
+    if options.auto_approve:
+        return
+    if not _is_tty(sys.stdin):
+        raise UsageError(
+            "refusing to apply without confirmation: stdin is not a terminal; "
+            "review the plan and pass --auto-approve"
+        )
+    if unshown is not None:
+        _write(sys.stderr, render_plan(unshown, "text"))
+    sys.stderr.write(f"\n{CONFIRM_PROMPT}\n  Enter a value: ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if answer.strip() != "yes":
+        raise ApplyCancelled("apply cancelled")
+
+
+def _wait(session: Session, result: ApplyResult, options: ApplyOptions) -> ApplyResult:
+    from connectorctl.converge import WaitSettings, wait_for_lifecycle
+
+    tty = _is_tty(sys.stderr)
+    progress = _Progress(sys.stderr, tty=tty)
+    settings = WaitSettings(timeout=options.timeout, tty=tty)
+    try:
+        return wait_for_lifecycle(session.client, result, progress.line, settings)
+    finally:
+        progress.done()
+
+
+class _Progress:
+    """Wait progress on stderr: one line rewritten in place on a terminal, plain lines in logs."""
+
+    def __init__(self, stream: TextIO, *, tty: bool) -> None:
+        self.stream = stream
+        self.tty = tty
+        self.width = 0
+
+    def line(self, text: str) -> None:
+        if self.tty:
+            self.stream.write("\r" + text.ljust(self.width))
+            self.width = max(self.width, len(text))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty and self.width:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _finish(plan: Plan, result: ApplyResult, fmt: str) -> int:
+    from connectorctl.outcome import render_outcomes
+
+    if fmt != "json" and not plan.has_changes:
+        _write(sys.stdout, "No changes to apply.")
+    else:
+        separator = "" if fmt == "json" else "\n"
+        _write(sys.stdout, separator + render_outcomes(plan, result, fmt))
+    return ExitCode.PROBLEMS if result.has_errors else ExitCode.OK
+
+
+def _write(stream: TextIO, text: str) -> None:
+    stream.write(text if text.endswith("\n") else text + "\n")
+    stream.flush()
+
+
+def _is_tty(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
