@@ -1,0 +1,93 @@
+"""Create bodies: validation against the ConnectorStagedDraft schema, and new documents."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Mapping
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from connectorctl.emulator.settings import EmulatorSettings, bad_request
+from connectorctl.model import DRAFT_FIELDS, OBSERVED_FIELDS
+from connectorctl.resources import load_schema
+from connectorctl.staged import ActionRejected
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
+# Configurations come from the repository's connect.yaml in the real API; we synthesise one app.
+DEFAULT_CONFIGURATIONS = (
+    {
+        "applicationName": "service",
+        "applicationType": "service",
+        "standardConfiguration": [],
+        "securedConfiguration": [],
+    },
+)
+
+
+@cache
+def _draft_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
+    schema = load_schema("connector-staged.schema.json")
+    return Draft202012Validator({**schema, "$ref": "#/$defs/ConnectorStagedDraft"})
+
+
+def validated_draft(body: Any) -> dict[str, Any]:
+    """The draft fields of a create body; 400 InvalidJsonInput naming every bad field."""
+    if not isinstance(body, Mapping):
+        raise bad_request("Request body must be a ConnectorStagedDraft object.")
+    unknown = sorted(set(body) - set(DRAFT_FIELDS) - set(OBSERVED_FIELDS))
+    draft = {name: body[name] for name in DRAFT_FIELDS if name in body}
+    messages = [f"{name}: unknown field in ConnectorStagedDraft" for name in unknown]
+    errors = sorted(_draft_validator().iter_errors(draft), key=lambda e: list(e.absolute_path))
+    messages += [_error_message(error) for error in errors]
+    if messages:
+        detail = "; ".join(messages)
+        raise ActionRejected(400, "InvalidJsonInput", messages[0], {"detailedErrorMessage": detail})
+    return draft
+
+
+def _error_message(error: ValidationError) -> str:
+    path = ".".join(str(step) for step in error.absolute_path)
+    if error.validator == "required":
+        missing = str(error.message).split("'")[1]
+        path = f"{path}.{missing}" if path else missing
+        return f"{path}: missing required field"
+    return f"{path or 'body'}: {error.message}"
+
+
+def new_connector(draft: Mapping[str, Any], settings: EmulatorSettings) -> dict[str, Any]:
+    """A fresh ConnectorStaged for a validated draft (without `id`)."""
+    doc: dict[str, Any] = {"key": draft["key"]} if "key" in draft else {}
+    doc.update(version=1, name=draft["name"])
+    if "description" in draft or settings.omitted_description == "empty":
+        doc["description"] = draft.get("description", "")
+    doc.update(
+        integrationTypes=list(draft.get("integrationTypes", [])),
+        creator=copy.deepcopy(draft["creator"]),
+        repository=copy.deepcopy(draft["repository"]),
+        configurations=copy.deepcopy(list(DEFAULT_CONFIGURATIONS)),
+        private=True,
+        privateProjects=list(draft.get("privateProjects", [])),
+        supportedRegions=list(draft.get("supportedRegions", [])),
+        hasChanges=False,
+        alreadyListed=False,
+        status="Draft",
+        isPreviewable="none",
+    )
+    if "documentationUrl" in draft:
+        doc["documentationUrl"] = draft["documentationUrl"]
+    return doc
+
+
+def seeded_connector(raw: Mapping[str, Any], settings: EmulatorSettings) -> dict[str, Any]:
+    """A raw ConnectorStaged as given, with whatever it lacks filled in as for a new one."""
+    base = {"name": "", "creator": {"email": ""}, "repository": {"url": "", "tag": ""}}
+    doc = {"id": str(raw.get("id") or uuid.uuid4()), **new_connector({**base, **raw}, settings)}
+    doc.update(copy.deepcopy(dict(raw)))
+    doc["id"] = str(doc["id"])
+    return doc
