@@ -48,8 +48,17 @@ class ObservedState:
             status=str(remote.get("status") or "Draft"),
             is_previewable=str(remote.get("isPreviewable") or "none"),
             has_changes=bool(remote.get("hasChanges")),
-            publishing_report=report_titles(remote.get("publishingReport")),
-            previewable_report=report_titles(remote.get("previewableReport")),
+            # Reports matter only after a failure; most connectors never need their titles.
+            publishing_report=(
+                report_titles(remote.get("publishingReport"))
+                if remote.get("status") == FAILED
+                else ()
+            ),
+            previewable_report=(
+                report_titles(remote.get("previewableReport"))
+                if remote.get("isPreviewable") == "false"
+                else ()
+            ),
         )
 
 
