@@ -9,9 +9,10 @@ any field change still needed is "did not converge".
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectorctl.apply import Action, already_applied, join_notes
 from connectorctl.model import PUBLISH, ConnectorChange, Desired, Plan
@@ -19,6 +20,9 @@ from connectorctl.outcome import ApplyResult, ConnectorOutcome, ReportEntry
 
 if TYPE_CHECKING:
     from connectorctl.client import ConnectClient
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class WaitSettings:
     interval: float = 2.0
     log_every: float = 10.0
     tty: bool = False
+    parallelism: int = 8
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
 
@@ -46,8 +51,10 @@ def wait_for_lifecycle(
     start = settings.clock()
     last_line = start
     while waiting:
-        for key in sorted(waiting):
-            settled = _poll(client, outcomes[key])
+        polled = _in_parallel(
+            lambda key: _poll(client, outcomes[key]), sorted(waiting), settings.parallelism
+        )
+        for key, settled in polled.items():
             if settled is not None:
                 outcomes[key] = settled
                 waiting.discard(key)
@@ -118,16 +125,28 @@ def verify_convergence(
     plan: Plan,
     result: ApplyResult,
     desired_by_key: Mapping[str, Desired] | None,
+    parallelism: int = 8,
 ) -> ApplyResult:
     """Re-read every touched connector: field changes still needed mean "did not converge"."""
     changes = {c.key: c for c in plan.connectors}
-    outcomes = []
-    for outcome in result.outcomes:
-        if outcome.touched and outcome.id is not None:
-            desired = None if desired_by_key is None else desired_by_key.get(outcome.key)
-            outcome = _converged(client, outcome, changes[outcome.key], desired)
-        outcomes.append(outcome)
-    return ApplyResult(tuple(outcomes))
+    by_key = {o.key: o for o in result.outcomes}
+
+    def check(key: str) -> ConnectorOutcome:
+        desired = None if desired_by_key is None else desired_by_key.get(key)
+        return _converged(client, by_key[key], changes[key], desired)
+
+    touched = [o.key for o in result.outcomes if o.touched and o.id is not None]
+    checked = _in_parallel(check, touched, parallelism)
+    return ApplyResult(tuple(checked.get(o.key, o) for o in result.outcomes))
+
+
+def _in_parallel(read: Callable[[str], T], keys: Iterable[str], parallelism: int) -> dict[str, T]:
+    """`read(key)` for every key, `parallelism` at a time (the reads are independent GETs)."""
+    keys = list(keys)
+    if len(keys) <= 1 or parallelism <= 1:
+        return {key: read(key) for key in keys}
+    with ThreadPoolExecutor(max_workers=min(parallelism, len(keys))) as pool:
+        return dict(zip(keys, pool.map(read, keys), strict=True))
 
 
 def _converged(

@@ -107,7 +107,9 @@ def _apply(
     result = apply.execute_plan(session.client, plan, desired_by_key, settings)
     if options.wait:
         result = _wait(session, result, options)
-    result = converge.verify_convergence(session.client, plan, result, desired_by_key)
+    result = converge.verify_convergence(
+        session.client, plan, result, desired_by_key, options.parallelism
+    )
     return _finish(plan, result, fmt)
 
 
@@ -139,7 +141,7 @@ def _wait(session: Session, result: ApplyResult, options: ApplyOptions) -> Apply
 
     tty = _is_tty(sys.stderr)
     progress = _Progress(sys.stderr, tty=tty)
-    settings = WaitSettings(timeout=options.timeout, tty=tty)
+    settings = WaitSettings(timeout=options.timeout, tty=tty, parallelism=options.parallelism)
     try:
         return wait_for_lifecycle(session.client, result, progress.line, settings)
     finally:
