@@ -103,7 +103,8 @@ def select_keys(desired: Sequence[Desired], keys: Sequence[str]) -> tuple[Desire
     unknown = [k for k in dict.fromkeys(keys) if k not in known]
     if unknown:
         raise UsageError("no manifest has the key " + ", ".join(repr(k) for k in unknown))
-    return tuple(d for d in desired if d.key in set(keys))
+    wanted = set(keys)
+    return tuple(d for d in desired if d.key in wanted)
 
 
 def plan_exit_code(plan: Plan, *, detailed: bool) -> int:
