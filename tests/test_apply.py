@@ -465,3 +465,18 @@ def test_outcome_reporters_show_every_connector() -> None:
     assert "::error title=connectorctl%3A b-two::updated: publish: Failed" in render_outcomes(
         plan, result, "github"
     )
+
+
+def test_a_key_created_by_someone_else_after_the_plan_is_not_adopted(
+    client: ConnectClient, api: Any
+) -> None:
+    wanted = [desired(name="Ours")]
+    plan = plan_for(client, wanted)
+    assert plan.connectors[0].change is Change.CREATE
+    theirs = seed(api, name="Theirs")
+    outcome = only(apply_all(client, wanted, plan))
+    assert (outcome.result, outcome.failed) == (Result.FAILED, True)
+    assert "created by someone else" in outcome.note
+    remote = client.get_by_key(KEY)
+    assert remote is not None
+    assert (remote["name"], remote["version"]) == ("Theirs", theirs["version"])

@@ -325,3 +325,20 @@ def test_embedded_emulator_needs_no_credentials(tmp_path: Path) -> None:
     assert "using the local emulator at http://127.0.0.1:" in result.stderr
     assert "create" in result.stdout
     assert (tmp_path / ".connectorctl" / "emulator.sqlite").is_file()
+
+
+def test_embedded_emulator_plans_are_byte_identical(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CTP_", "GITHUB_"))}
+    env["SOURCE_DATE_EPOCH"] = "1780000000"
+    outputs = []
+    for name in ("a.json", "b.json"):
+        result = subprocess.run(
+            [sys.executable, "-m", "connectorctl", "plan", str(EXAMPLES), "--emulator",
+             "--out", name],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        outputs.append((tmp_path / name).read_bytes())
+    # Each run listens on a new port; the plan names the embedded emulator by a stable URL.
+    assert outputs[0] == outputs[1]
+    assert b'"connect_url": "http://connectorctl-emulator.localhost"' in outputs[0]

@@ -263,3 +263,11 @@ def test_request_shape_is_checked(created: dict[str, Any]) -> None:
 
 def test_empty_request_changes_nothing(created: dict[str, Any]) -> None:
     assert apply_update(created, 1, [], now=NOW) == (created, False)
+
+
+def test_unknown_fields_inside_an_action_are_refused() -> None:
+    staged = {"id": "c1", "version": 1, "name": "A"}
+    with pytest.raises(ActionRejected) as refused:
+        apply_update(staged, 1, [{"action": "setName", "name": "B", "colour": "red"}], now="t")
+    assert (refused.value.status, refused.value.code) == (400, "InvalidJsonInput")
+    assert "actions[0].colour" in refused.value.message

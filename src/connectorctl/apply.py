@@ -148,9 +148,19 @@ class _ConnectorRun:
         draft = self.change.draft or {}
         if self.reviewed and self.client.get_by_key(self.change.key, track=self.track) is not None:
             raise _Gone(_stale("a connector with this key now exists; the plan would create it"))
+        retries = self.track.retries
         try:
             remote = self.client.create(draft, track=self.track)
         except DuplicateKeyError:
+            if self.track.retries == retries:
+                # Our first attempt met the duplicate: someone else created this key since the
+                # plan read the API. Adopting it silently would report a create we never made.
+                raise _Gone(
+                    _failed(
+                        "a connector with this key was created by someone else since the "
+                        "plan was made; run plan again to see it as an update"
+                    )
+                ) from None
             remote = self._created_before(draft)
         self.wrote = True
         self._seen(remote)

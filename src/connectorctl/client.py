@@ -58,7 +58,7 @@ class RetryPolicy:
 class RequestTracker:
     """Counts the requests made for one connector and bounds its total retry time.
 
-    The deadline is set from the policy's budget on first use when left None.
+    When left None, the deadline is set from the policy's budget at the first retry.
     """
 
     attempts: int = 0
@@ -249,8 +249,6 @@ class ConnectClient:
     ) -> httpx.Response:
         """The one retry loop: retryable statuses and transport errors, Retry-After, budget."""
         track = track if track is not None else RequestTracker()
-        if track.deadline is None:
-            track.deadline = self._clock() + self.policy.budget
         if kwargs.get("json") is None:
             kwargs.pop("json", None)
         limit = self.policy.max_attempts
@@ -300,7 +298,9 @@ class ConnectClient:
             delay = self._rng.uniform(0, ceiling)
         else:
             delay = retry_after
-        assert track.deadline is not None
+        if track.deadline is None:
+            # The budget bounds time spent retrying, so it starts with the first retry.
+            track.deadline = self._clock() + self.policy.budget
         if self._clock() + delay > track.deadline:
             self._trace.line("  retry budget exhausted")
             return None

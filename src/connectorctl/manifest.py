@@ -58,11 +58,10 @@ def load_manifests(selection: Selection, env: Mapping[str, str]) -> LoadResult:
 
 
 def display_path(path: str | Path) -> str:
-    """A path as shown in messages: relative to the working directory when under it."""
-    absolute = Path(os.path.abspath(path))
+    """A path as shown in messages and plans: relative to the working directory."""
     try:
-        return absolute.relative_to(Path.cwd()).as_posix()
-    except ValueError:
+        return Path(os.path.relpath(os.path.abspath(path))).as_posix()
+    except ValueError:  # another drive on Windows: no relative path exists
         return Path(path).as_posix()
 
 

@@ -15,6 +15,9 @@ from connectorctl.model import Target
 from connectorctl.target import ResolvedTarget, resolve_target
 
 EMULATOR_DB = Path(".connectorctl") / "emulator.sqlite"
+# The embedded emulator listens on a new port each run; plans name it by this stable URL instead,
+# so two plans of the same state stay byte-identical and a saved plan applies to the next run.
+EMULATOR_TARGET_URL = "http://connectorctl-emulator.localhost"
 # The emulator's default client: a local test fixture, not a credential.
 EMULATOR_CLIENT_ID = "emulator-client"
 EMULATOR_CLIENT_SECRET = "emulator-secret"
@@ -38,7 +41,10 @@ def open_session(options: TargetOptions, env: Mapping[str, str]) -> Iterator[Ses
         else:
             resolved = resolve_target(options, env)
         client = stack.enter_context(ConnectClient(resolved, debug=debug))
-        yield Session(client=client, target=resolved.plan_target)
+        target = resolved.plan_target
+        if options.emulator:
+            target = Target(connect_url=EMULATOR_TARGET_URL, project_key=target.project_key)
+        yield Session(client=client, target=target)
 
 
 @contextlib.contextmanager

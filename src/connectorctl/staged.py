@@ -64,6 +64,9 @@ def check_action_shape(index: int, action: Any) -> None:
             raise _invalid(f"{where}.{param}: missing required field for '{name}'")
         if not _JSON_TYPES[json_type](action[param]):
             raise _invalid(f"{where}.{param}: expected {json_type}")
+    unknown = sorted(set(action) - set(params) - {"action"})
+    if unknown:
+        raise _invalid(f"{where}.{unknown[0]}: unknown field for '{name}'")
     _check_values(where, name, action)
 
 

@@ -72,8 +72,7 @@ def _check_target(plan: Plan, session: Session, options: ApplyOptions) -> None:
             f"the plan is for project {plan.target.project_key!r}, "
             f"the target is project {session.target.project_key!r}"
         )
-    # The embedded emulator listens on a new port each run: only the project identifies it.
-    if not options.target.emulator and plan.target.connect_url != session.target.connect_url:
+    if plan.target.connect_url != session.target.connect_url:
         raise PlanFileError(
             f"the plan is for {plan.target.connect_url}, the target is {session.target.connect_url}"
         )
