@@ -5,6 +5,7 @@ No click.Context and no options bag below this module.
 
 from __future__ import annotations
 
+import errno
 import sys
 import traceback
 from collections.abc import Callable
@@ -243,6 +244,10 @@ def _add_emulator_command() -> None:
 _add_emulator_command()
 
 
+# Writing our own output failed (a full disk, a closed terminal): the user's problem, not a bug.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EPIPE, errno.EDQUOT})
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every outcome into the documented exit code."""
     sys.exit(run_cli(argv))
@@ -268,6 +273,11 @@ def run_cli(argv: list[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.OK
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        click.echo(f"error: cannot write output: {exc.strerror}", err=True)
+        return ExitCode.PROBLEMS
     except Exception:
         traceback.print_exc()
         click.echo(

@@ -384,8 +384,20 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(seconds, 0.0)
 
 
+def safe_url(url: str) -> str:
+    """The URL without any password in it: error messages must never carry a secret."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:<redacted>@{parts.hostname}"
+    netloc += f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def _transport_error(method: str, url: str, exc: Exception) -> TransportError:
-    error = TransportError(f"{method} {url}: {type(exc).__name__}: {exc}".rstrip(": "))
+    error = TransportError(f"{method} {safe_url(url)}: {type(exc).__name__}: {exc}".rstrip(": "))
     error.__cause__ = exc
     return error
 

@@ -86,8 +86,10 @@ def find_manifest_files(
             problems.append(Problem(display_path(argument), 1, 1, "no such file or directory"))
             continue
         for file in found:
-            if file.resolve() not in seen:
-                seen.add(file.resolve())
+            # realpath, not resolve(): a symlink loop must become a problem, not an exception.
+            real = Path(os.path.realpath(file))
+            if real not in seen:
+                seen.add(real)
                 files.append(file)
     return files, problems
 

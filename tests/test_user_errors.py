@@ -1,0 +1,39 @@
+"""User and environment errors found by trying the tool: each is one line and exit 1."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from connectorctl.cli import run_cli
+from connectorctl.client import safe_url
+
+
+def test_a_symlink_loop_is_a_problem_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(["validate", "."]) == 1
+    assert "loop.yaml:1:1: cannot read file" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_on_stdout_is_exit_1() -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "connectorctl", "schema"],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=30,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert "cannot write output" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_urls_in_messages_never_carry_a_password() -> None:
+    url = "http://client:s3cret@127.0.0.1:1/oauth/token"
+    assert "s3cret" not in safe_url(url)
+    assert safe_url(url) == "http://client:<redacted>@127.0.0.1:1/oauth/token"
+    assert safe_url("https://auth.example/oauth/token") == "https://auth.example/oauth/token"
