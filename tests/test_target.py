@@ -6,7 +6,7 @@ import pytest
 
 from connectorctl.config import TargetOptions
 from connectorctl.errors import ConfigError
-from connectorctl.target import is_loopback, resolve_target
+from connectorctl.target import is_loopback, region_urls, resolve_target
 
 CREDENTIALS = {"CTP_CLIENT_ID": "id", "CTP_CLIENT_SECRET": "s3cret", "CTP_PROJECT_KEY": "acme"}
 
@@ -84,3 +84,9 @@ def test_secret_not_in_repr() -> None:
 )
 def test_is_loopback(host: str, expected: bool) -> None:
     assert is_loopback(host) is expected
+
+
+@pytest.mark.parametrize("region", ["evil.com/x?", "https://europe-west1.gcp", "eu west"])
+def test_a_region_that_is_not_a_name_is_refused(region: str) -> None:
+    with pytest.raises(ConfigError, match="invalid region"):
+        region_urls(region)

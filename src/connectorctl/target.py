@@ -6,6 +6,7 @@ The client secret comes from the environment only: flags end up in shell history
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -66,6 +67,12 @@ def region_urls(region: str) -> tuple[str, str]:
     """The default Connect API and token URLs of a region ("" for both without one)."""
     if not region:
         return "", ""
+    # Credentials are posted to a host built from the region: it must be a plain region name.
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*\.[a-z]+", region):
+        raise ConfigError(
+            f"invalid region {region!r}: use a region name such as europe-west1.gcp "
+            "(or give CTP_AUTH_URL and CTP_CONNECT_URL)"
+        )
     return (
         f"https://connect.{region}.commercetools.com",
         f"https://auth.{region}.commercetools.com/oauth/token",
