@@ -37,3 +37,16 @@ def test_urls_in_messages_never_carry_a_password() -> None:
     assert "s3cret" not in safe_url(url)
     assert safe_url(url) == "http://client:<redacted>@127.0.0.1:1/oauth/token"
     assert safe_url("https://auth.example/oauth/token") == "https://auth.example/oauth/token"
+
+
+def test_a_corrupt_emulator_state_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".connectorctl").mkdir()
+    (tmp_path / ".connectorctl" / "emulator.sqlite").write_text("junk\n")
+    (tmp_path / "m").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(["plan", "m", "--emulator"]) == 1
+    err = capsys.readouterr().err
+    assert "the local emulator cannot start" in err and "not a database" in err
+    assert "Traceback" not in err

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from connectorctl.client import ConnectClient
 from connectorctl.config import TargetOptions
+from connectorctl.errors import ConfigError
 from connectorctl.model import Target
 from connectorctl.target import ResolvedTarget, resolve_target
 
@@ -51,8 +52,12 @@ def open_session(options: TargetOptions, env: Mapping[str, str]) -> Iterator[Ses
 def _embedded_emulator() -> Iterator[ResolvedTarget]:
     from connectorctl.emulator.server import start_emulator
 
-    os.makedirs(EMULATOR_DB.parent, exist_ok=True)
-    with start_emulator(db=str(EMULATOR_DB)) as emulator:
+    try:
+        os.makedirs(EMULATOR_DB.parent, exist_ok=True)
+        running = start_emulator(db=str(EMULATOR_DB))
+    except (ValueError, OSError) as exc:
+        raise ConfigError(f"the local emulator cannot start: {exc}") from exc
+    with running as emulator:
         state = EMULATOR_DB.as_posix()
         _stderr_line(f"using the local emulator at {emulator.url} (state in {state})")
         yield ResolvedTarget(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,11 @@ def build_runtime(
         resolved = EmulatorSettings().merged(settings or {})
     except ActionRejected as error:
         raise ValueError(error.message) from None
-    project = EmulatedProject(Store(db), resolved)
+    try:
+        store = Store(db)
+    except (sqlite3.Error, OSError) as error:
+        raise ValueError(f"cannot use {db} as the emulator's state file: {error}") from None
+    project = EmulatedProject(store, resolved)
     issuer = TokenIssuer(parse_clients(clients, project_key), project_key)
     faults = faults or FaultConfig()
     return EmulatorRuntime(project, issuer, project_key, RequestLog(), faults, faults)
