@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from connectorctl.diff import plan_connector
+from connectorctl.kinds.connector_staged.diff import plan_connector
 from connectorctl.model import DRAFT_FIELDS, Desired, Location
 
 REMOTE: dict[str, Any] = {

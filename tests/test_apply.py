@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from connectorctl.apply import CHUNK_SIZE, ApplySettings, desired_index, execute_plan
-from connectorctl.client import ConnectClient
+from connectorctl.api.client import ConnectClient
+from connectorctl.api.target import resolve_target
+from connectorctl.apply.converge import WaitSettings, verify_convergence, wait_for_lifecycle
+from connectorctl.apply.executor import CHUNK_SIZE, ApplySettings, desired_index, execute_plan
 from connectorctl.config import TargetOptions
-from connectorctl.converge import WaitSettings, verify_convergence, wait_for_lifecycle
-from connectorctl.diff import plan_connector
+from connectorctl.kinds.connector_staged.diff import plan_connector
 from connectorctl.model import Change, Desired, Location, Plan, Target
-from connectorctl.outcome import ApplyResult, ConnectorOutcome, Result
 from connectorctl.planning import make_plan
-from connectorctl.target import resolve_target
+from connectorctl.report.results import ApplyResult, ConnectorOutcome, Result
 
 KEY = "payment-gateway"
 BASE: dict[str, Any] = {
@@ -438,7 +438,7 @@ def test_a_lost_publish_response_is_not_sent_twice(
 
 
 def test_outcome_reporters_show_every_connector() -> None:
-    from connectorctl.outcome import REPORTERS, ReportEntry, render_outcomes
+    from connectorctl.report.results import REPORTERS, ReportEntry, render_outcomes
 
     plan = Plan(Target("https://connect.example", "acme"), "2026-01-01T00:00:00Z", (), ())
     result = ApplyResult(

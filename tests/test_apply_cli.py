@@ -237,20 +237,20 @@ def test_blocked_connector_exits_1(env: Any, capsys: pytest.CaptureFixture[str])
 def test_interrupt_exits_130_and_a_bug_exits_3(
     env: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import connectorctl.apply
+    import connectorctl.apply.executor
 
     write_manifest()
 
     def interrupted(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(connectorctl.apply, "execute_plan", interrupted)
+    monkeypatch.setattr(connectorctl.apply.executor, "execute_plan", interrupted)
     assert apply(capsys, "connectors", "--auto-approve")[0] == 130
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(connectorctl.apply, "execute_plan", broken)
+    monkeypatch.setattr(connectorctl.apply.executor, "execute_plan", broken)
     code, _, err = apply(capsys, "connectors", "--auto-approve")
     assert code == 3 and "please report" in err
 

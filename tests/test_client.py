@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from connectorctl.client import ConnectClient, RequestTracker, RetryPolicy
+from connectorctl.api.client import ConnectClient, RequestTracker, RetryPolicy
+from connectorctl.api.remote import fetch_remote
+from connectorctl.api.target import ResolvedTarget, resolve_target
 from connectorctl.config import TargetOptions
 from connectorctl.errors import (
     ApiError,
@@ -20,8 +22,6 @@ from connectorctl.errors import (
     DuplicateKeyError,
     TransportError,
 )
-from connectorctl.remote import fetch_remote
-from connectorctl.target import ResolvedTarget, resolve_target
 
 DRAFT = {
     "key": "payment-gateway",

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from connectorctl import diff
-from connectorctl.diff import draft_of, plan_connector
+from connectorctl.kinds.connector_staged import diff
+from connectorctl.kinds.connector_staged.diff import draft_of, plan_connector
 from connectorctl.model import (
     ACTION_ORDER,
     ACTION_PARAMS,

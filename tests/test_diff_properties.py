@@ -19,9 +19,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectorctl.diff import plan_connector
+from connectorctl.kinds.connector_staged.actions import apply_update
+from connectorctl.kinds.connector_staged.diff import plan_connector
 from connectorctl.model import CREATOR_FIELDS, INTEGRATION_TYPES, REGIONS, Desired, Location
-from connectorctl.staged import apply_update
 
 NOW = "2026-01-01T00:00:00.000Z"
 PROJECTS = [f"{region}:proj-{n}" for region in REGIONS[:2] for n in range(3)]

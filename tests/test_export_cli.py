@@ -10,7 +10,7 @@ import pytest
 
 from connectorctl.cli import run_cli
 from connectorctl.config import Selection
-from connectorctl.manifest import load_manifests
+from connectorctl.manifest.loader import load_manifests
 from connectorctl.model import DRAFT_FIELDS
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from connectorctl.diff import plan_connector
-from connectorctl.lifecycle import plan_lifecycle, report_titles
+from connectorctl.kinds.connector_staged.diff import plan_connector
+from connectorctl.kinds.connector_staged.lifecycle import plan_lifecycle, report_titles
 from connectorctl.model import Change, Desired, Level, Location
 
 PREVIEW = {"action": "updatePreviewable"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from connectorctl.config import Selection
-from connectorctl.manifest import MAX_FILE_BYTES, LoadResult, load_bytes, load_manifests
+from connectorctl.manifest.loader import MAX_FILE_BYTES, LoadResult, load_bytes, load_manifests
 from connectorctl.model import INTEGRATION_TYPES, REGIONS, RELEASES, Location, Problem
 from connectorctl.resources import load_schema
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectorctl.config import Selection
-from connectorctl.manifest import LoadResult, load_bytes, load_manifests
+from connectorctl.manifest.loader import LoadResult, load_bytes, load_manifests
 from connectorctl.model import Problem
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples" / "connectors").glob("*.yaml"))

@@ -17,7 +17,7 @@ import pytest
 from connectorctl.errors import UsageError
 from connectorctl.model import Change, ConnectorChange, DiffEntry, Level, Message, Plan
 from connectorctl.planfile import plan_to_json
-from connectorctl.render import (
+from connectorctl.report.plan import (
     COMMENT_LIMIT,
     REPORTERS,
     STEP_SUMMARY_LIMIT,

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from tests.conftest import REPO
 
 from connectorctl.config import Selection
-from connectorctl.manifest import load_manifests
-from connectorctl.schemacheck import _quickly_valid, _validator
+from connectorctl.manifest.loader import load_manifests
+from connectorctl.manifest.schemacheck import _quickly_valid, _validator
 
 EXAMPLES = load_manifests(Selection(paths=(str(REPO / "examples" / "connectors"),)), {}).desired
 BASE = [{"apiVersion": "connectorctl/v1", "kind": "ConnectorStaged", **d.spec} for d in EXAMPLES]

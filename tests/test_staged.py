@@ -9,8 +9,12 @@ from typing import Any
 
 import pytest
 
+from connectorctl.kinds.connector_staged.actions import (
+    ActionRejected,
+    apply_update,
+    check_action_shape,
+)
 from connectorctl.model import ACTION_PARAMS
-from connectorctl.staged import ActionRejected, apply_update, check_action_shape
 
 NOW = "2026-01-02T03:04:05.000Z"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from connectorctl.api.target import is_loopback, region_urls, resolve_target
 from connectorctl.config import TargetOptions
 from connectorctl.errors import ConfigError
-from connectorctl.target import is_loopback, region_urls, resolve_target
 
 CREDENTIALS = {"CTP_CLIENT_ID": "id", "CTP_CLIENT_SECRET": "s3cret", "CTP_PROJECT_KEY": "acme"}
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from connectorctl.api.client import safe_url
 from connectorctl.cli import run_cli
-from connectorctl.client import safe_url
 
 
 def test_a_symlink_loop_is_a_problem_not_a_crash(

@@ -9,7 +9,7 @@ import pytest
 
 from connectorctl.cli import run_cli
 from connectorctl.model import Problem
-from connectorctl.report import render_problems, resolve_format
+from connectorctl.report.problems import render_problems, resolve_format
 
 REPO = Path(__file__).resolve().parents[1]
 INVALID = REPO / "tests" / "data" / "invalid"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from connectorctl.diff import plan_connector
+from connectorctl.kinds.connector_staged.diff import plan_connector
 from connectorctl.model import Desired, Plan, Target
 
 

@@ -18,18 +18,18 @@ from typing import Any
 
 import pytest
 
-from connectorctl.apply import ApplySettings, desired_index, execute_plan
+from connectorctl.api.client import ConnectClient, RetryPolicy
+from connectorctl.api.remote import fetch_remote
+from connectorctl.api.target import resolve_target
+from connectorctl.apply.converge import verify_convergence
+from connectorctl.apply.executor import ApplySettings, desired_index, execute_plan
 from connectorctl.cli import run_cli
-from connectorctl.client import ConnectClient, RetryPolicy
 from connectorctl.config import Selection, TargetOptions
-from connectorctl.converge import verify_convergence
 from connectorctl.emulator.faults import decide, fault_config
-from connectorctl.manifest import load_manifests
+from connectorctl.manifest.loader import load_manifests
 from connectorctl.model import Change
-from connectorctl.outcome import ApplyResult, Result
 from connectorctl.planning import make_plan
-from connectorctl.remote import fetch_remote
-from connectorctl.target import resolve_target
+from connectorctl.report.results import ApplyResult, Result
 
 from .fleet import (
     UNMANAGED_URL,

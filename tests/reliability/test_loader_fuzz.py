@@ -24,7 +24,7 @@ from ruamel.yaml import YAML
 
 from connectorctl.cli import run_cli
 from connectorctl.config import Selection
-from connectorctl.manifest import load_manifests
+from connectorctl.manifest.loader import load_manifests
 
 EXAMPLES = int(os.environ.get("CONNECTORCTL_LOADER_FUZZ_EXAMPLES", "1000"))
 ENV = {"DEFINED": "v1.2.3", "EMPTY": ""}

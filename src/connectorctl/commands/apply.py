@@ -7,11 +7,11 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
+from connectorctl.api.session import Session, open_session
 from connectorctl.config import ApplyOptions
 from connectorctl.errors import ConfigError, ConnectorctlError, ExitCode, PlanFileError, UsageError
 from connectorctl.model import Desired, Plan
-from connectorctl.outcome import ApplyResult
-from connectorctl.session import Session, open_session
+from connectorctl.report.results import ApplyResult
 
 CONFIRM_PROMPT = "Apply these changes? Only 'yes' will be accepted."
 
@@ -23,7 +23,7 @@ class ApplyCancelled(ConnectorctlError):
 def run(options: ApplyOptions) -> int:
     """Plan (or read `--plan FILE`), show it, confirm, apply, wait, verify; return the exit code."""
     from connectorctl.commands.plan import load_desired
-    from connectorctl.report import resolve_format
+    from connectorctl.report.problems import resolve_format
 
     env = os.environ
     fmt = resolve_format(options.output_format, env)
@@ -86,8 +86,9 @@ def _apply(
     fmt: str,
     env: Mapping[str, str],
 ) -> int:
-    from connectorctl import apply, converge
-    from connectorctl.render import render_plan, use_color
+    from connectorctl.apply import converge
+    from connectorctl.apply import executor as apply
+    from connectorctl.report.plan import render_plan, use_color
 
     if fmt != "json":
         _write(sys.stdout, render_plan(plan, fmt, color=use_color(sys.stdout, env)))
@@ -117,7 +118,7 @@ def _confirm(options: ApplyOptions, unshown: Plan | None) -> None:
 
     `unshown` is a plan not printed yet (stdout carries json): it is shown on stderr first.
     """
-    from connectorctl.render import render_plan
+    from connectorctl.report.plan import render_plan
 
     if options.auto_approve:
         return
@@ -136,7 +137,7 @@ def _confirm(options: ApplyOptions, unshown: Plan | None) -> None:
 
 
 def _wait(session: Session, result: ApplyResult, options: ApplyOptions) -> ApplyResult:
-    from connectorctl.converge import WaitSettings, wait_for_lifecycle
+    from connectorctl.apply.converge import WaitSettings, wait_for_lifecycle
 
     tty = _is_tty(sys.stderr)
     progress = _Progress(sys.stderr, tty=tty)
@@ -170,7 +171,7 @@ class _Progress:
 
 
 def _finish(plan: Plan, result: ApplyResult, fmt: str) -> int:
-    from connectorctl.outcome import render_outcomes
+    from connectorctl.report.results import render_outcomes
 
     if fmt != "json" and not plan.has_changes:
         _write(sys.stdout, "No changes to apply.")

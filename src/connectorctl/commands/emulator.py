@@ -192,7 +192,7 @@ def emulator_command(**options: Any) -> int:
 
 def _serve(server: Any, options: dict[str, Any]) -> int:
     from connectorctl.emulator.faults import fault_config
-    from connectorctl.staged import ActionRejected
+    from connectorctl.kinds.connector_staged.actions import ActionRejected
 
     faults = fault_body(
         seed=options["seed"], latency_ms=options["latency_ms"], fail_rates=options["fail_rates"],

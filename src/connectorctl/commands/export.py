@@ -13,12 +13,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from connectorctl.client import ConnectClient
+from connectorctl.api.client import ConnectClient
+from connectorctl.api.remote import read_all, read_by_key
+from connectorctl.api.session import open_session
 from connectorctl.config import ExportOptions
 from connectorctl.errors import ConnectorctlError, ExitCode, NotFoundError
 from connectorctl.model import CREATOR_FIELDS, DRAFT_FIELDS, MANIFEST_API_VERSION, MANIFEST_KIND
-from connectorctl.remote import read_all, read_by_key
-from connectorctl.session import open_session
 
 SCHEMA_PATH = Path("schemas") / "manifest.schema.json"
 _SUB_FIELDS: Mapping[str, tuple[str, ...]] = {

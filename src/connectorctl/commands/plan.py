@@ -8,11 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from connectorctl.api.remote import RemoteState, fetch_remote
+from connectorctl.api.session import Session, open_session
 from connectorctl.config import PlanOptions, Selection
 from connectorctl.errors import ConnectorctlError, ExitCode, ManifestError, UsageError
 from connectorctl.model import Desired, Plan
-from connectorctl.remote import RemoteState, fetch_remote
-from connectorctl.session import Session, open_session
 
 # Problems are reported with the validate reporters; markdown has none of its own.
 _PROBLEM_FORMATS = {"markdown": "text"}
@@ -29,8 +29,9 @@ class PlanResult:
 
 def run(options: PlanOptions) -> int:
     """Plan, print it in the chosen format, write `--out`; return the documented exit code."""
-    from connectorctl import planfile, render
-    from connectorctl.report import resolve_format
+    from connectorctl import planfile
+    from connectorctl.report import plan as render
+    from connectorctl.report.problems import resolve_format
 
     env = os.environ
     fmt = resolve_format(options.output_format, env)
@@ -83,8 +84,8 @@ def load_desired(
     selection: Selection, env: Mapping[str, str], problem_format: str = "text"
 ) -> tuple[Desired, ...]:
     """The selected manifests; problems are printed and raise ManifestError."""
-    from connectorctl.manifest import load_manifests
-    from connectorctl.report import render_problems
+    from connectorctl.manifest.loader import load_manifests
+    from connectorctl.report.problems import render_problems
 
     loaded = load_manifests(selection, env)
     if loaded.problems:

@@ -8,8 +8,8 @@ import click
 
 from connectorctl.config import Selection
 from connectorctl.errors import ExitCode
-from connectorctl.manifest import load_manifests
-from connectorctl.report import render_problems, resolve_format
+from connectorctl.manifest.loader import load_manifests
+from connectorctl.report.problems import render_problems, resolve_format
 
 
 def run(selection: Selection, output_format: str) -> int:

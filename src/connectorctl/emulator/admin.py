@@ -18,7 +18,7 @@ from connectorctl.emulator.faults import fault_config
 from connectorctl.emulator.lifecycle import timing_for
 from connectorctl.emulator.service import Ref
 from connectorctl.emulator.settings import bad_request, iso, parse_iso
-from connectorctl.staged import ActionRejected
+from connectorctl.kinds.connector_staged.actions import ActionRejected
 
 Handler = Callable[[EmulatorRuntime, Any], Any]
 _SCRIPT_KEYS = frozenset(

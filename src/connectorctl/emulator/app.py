@@ -24,7 +24,7 @@ from connectorctl.emulator.auth import TokenIssuer, basic_credentials, form_cred
 from connectorctl.emulator.faults import Decision, FaultConfig, RequestLog, decide
 from connectorctl.emulator.service import EmulatedProject, Ref, parse_query
 from connectorctl.emulator.settings import bad_request
-from connectorctl.staged import ActionRejected
+from connectorctl.kinds.connector_staged.actions import ActionRejected
 
 MAX_BODY = 1024 * 1024
 _DROP_HEADER = b"x-emulator-drop-connection"

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from connectorctl.staged import ActionRejected
+from connectorctl.kinds.connector_staged.actions import ActionRejected
 
 SCOPE_NAMES = ("view_connectors", "manage_connectors", "manage_project")
 MANAGE_SCOPES = ("manage_connectors", "manage_project")

@@ -9,9 +9,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from connectorctl.emulator.settings import EmulatorSettings, bad_request
+from connectorctl.kinds.connector_staged.actions import ActionRejected
 from connectorctl.model import DRAFT_FIELDS, OBSERVED_FIELDS
 from connectorctl.resources import load_schema
-from connectorctl.staged import ActionRejected
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator

@@ -30,7 +30,7 @@ def build_runtime(
     faults: FaultConfig | None = None,
 ) -> EmulatorRuntime:
     """The emulator's state for `create_app`; ValueError on a bad client or setting."""
-    from connectorctl.staged import ActionRejected
+    from connectorctl.kinds.connector_staged.actions import ActionRejected
 
     try:
         resolved = EmulatorSettings().merged(settings or {})

@@ -16,8 +16,8 @@ from connectorctl.emulator import lifecycle
 from connectorctl.emulator.drafts import new_connector, seeded_connector, validated_draft
 from connectorctl.emulator.settings import Clock, EmulatorSettings, bad_request, iso
 from connectorctl.emulator.store import Record, Store, Transaction
+from connectorctl.kinds.connector_staged.actions import ActionRejected, apply_update
 from connectorctl.model import DRAFT_FIELDS, OBSERVED_FIELDS
-from connectorctl.staged import ActionRejected, apply_update
 
 API_USER = "connectorctl-user"
 OTHER_USER = "merchant-center-user"

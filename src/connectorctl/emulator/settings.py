@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from connectorctl.staged import ActionRejected
+from connectorctl.kinds.connector_staged.actions import ActionRejected
 
 PREVIEW_OUTCOMES = ("true", "false")
 PUBLISH_OUTCOMES = ("success", "failed")

@@ -122,7 +122,7 @@ def summary_line(result: ApplyResult) -> str:
 
 def _text(plan: Plan, result: ApplyResult) -> str:
     header = ("KEY", "RESULT", "REQUESTS", "RETRIES", "NOTE")
-    from connectorctl.render import safe_text
+    from connectorctl.report.plan import safe_text
 
     rows = [
         (o.key, o.result.value, str(o.requests), str(o.retries), safe_text(o.note))
@@ -151,7 +151,7 @@ def _report_lines(outcomes: Sequence[ConnectorOutcome]) -> list[str]:
 
 
 def _safe(text: str) -> str:
-    from connectorctl.render import safe_text
+    from connectorctl.report.plan import safe_text
 
     return safe_text(text)
 
@@ -166,7 +166,7 @@ def _github(plan: Plan, result: ApplyResult) -> str:
 
 
 def _annotation(outcome: ConnectorOutcome, source: str | None) -> str:
-    from connectorctl.render import escape_data, escape_property, safe_text
+    from connectorctl.report.plan import escape_data, escape_property, safe_text
 
     text = escape_data(safe_text(f"{outcome.result.value}: {outcome.note}"))
     place = ""

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from connectorctl import __version__
+from connectorctl.api.httptrace import HttpTrace, query_text
+from connectorctl.api.target import ResolvedTarget
 from connectorctl.errors import (
     ApiError,
     AuthenticationError,
@@ -29,8 +31,6 @@ from connectorctl.errors import (
     NotFoundError,
     TransportError,
 )
-from connectorctl.httptrace import HttpTrace, query_text
-from connectorctl.target import ResolvedTarget
 
 if TYPE_CHECKING:
     import httpx

@@ -294,7 +294,7 @@ def escape_property(text: str) -> str:
 
 
 def _render_markdown(plan: Plan, options: RenderOptions) -> str:
-    from connectorctl.render_markdown import render_markdown
+    from connectorctl.report.markdown import render_markdown
 
     return render_markdown(plan, max_chars=options.max_chars)
 

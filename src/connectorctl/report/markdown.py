@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectorctl.model import Change, ConnectorChange, Plan
-from connectorctl.render import (
+from connectorctl.report.plan import (
     LIFECYCLE_NOTE,
     flatten,
     format_value,

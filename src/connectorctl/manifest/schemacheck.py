@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from typing import Any, cast
 
+from connectorctl.manifest.yamlnodes import Positions
 from connectorctl.model import OBSERVED_FIELDS, Problem
-from connectorctl.yamlnodes import Positions
 
 _JSON_TYPES = {
     "object": "a mapping",

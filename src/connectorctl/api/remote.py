@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connectorctl.client import MAX_OFFSET, PAGE_LIMIT, ConnectClient
+from connectorctl.api.client import MAX_OFFSET, PAGE_LIMIT, ConnectClient
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import copy
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from connectorctl.lifecycle import PROCESSING, plan_lifecycle
+from connectorctl.kinds.connector_staged.lifecycle import PROCESSING, plan_lifecycle
 from connectorctl.model import (
     ADD_CERTIFICATION_COMMENT,
     DRAFT_FIELDS,

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from connectorctl.config import Selection
-from connectorctl.interpolate import interpolate
+from connectorctl.manifest.interpolate import interpolate
+from connectorctl.manifest.schemacheck import check_manifest, show
+from connectorctl.manifest.yamlnodes import Document, Positions, compose, decode, to_plain
 from connectorctl.model import MANIFEST_API_VERSION, Desired, Location, Problem
-from connectorctl.schemacheck import check_manifest, show
-from connectorctl.yamlnodes import Document, Positions, compose, decode, to_plain
 
 MAX_FILE_BYTES = 1024 * 1024
 MANIFEST_SUFFIXES = (".yaml", ".yml")

@@ -9,11 +9,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectorctl.client import ConnectClient
+from connectorctl.api.client import ConnectClient
+from connectorctl.api.target import ResolvedTarget, resolve_target
 from connectorctl.config import TargetOptions
 from connectorctl.errors import ConfigError
 from connectorctl.model import Target
-from connectorctl.target import ResolvedTarget, resolve_target
 
 EMULATOR_DB = Path(".connectorctl") / "emulator.sqlite"
 # The embedded emulator listens on a new port each run; plans name it by this stable URL instead,

@@ -14,12 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from connectorctl.apply import Action, already_applied, join_notes
+from connectorctl.apply.executor import Action, already_applied, join_notes
 from connectorctl.model import PUBLISH, ConnectorChange, Desired, Plan
-from connectorctl.outcome import ApplyResult, ConnectorOutcome, ReportEntry
+from connectorctl.report.results import ApplyResult, ConnectorOutcome, ReportEntry
 
 if TYPE_CHECKING:
-    from connectorctl.client import ConnectClient
+    from connectorctl.api.client import ConnectClient
 
 
 T = TypeVar("T")
@@ -172,6 +172,6 @@ def _left_to_do(
 ) -> list[Action]:
     if desired is None:
         return [a for a in change.field_actions if not already_applied(remote, a)]
-    from connectorctl.diff import field_actions
+    from connectorctl.kinds.connector_staged.diff import field_actions
 
     return list(field_actions(desired.spec, remote))

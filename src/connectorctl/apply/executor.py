@@ -29,10 +29,10 @@ from connectorctl.model import (
     Desired,
     Plan,
 )
-from connectorctl.outcome import ApplyResult, ConnectorOutcome, Result
+from connectorctl.report.results import ApplyResult, ConnectorOutcome, Result
 
 if TYPE_CHECKING:
-    from connectorctl.client import ConnectClient, RequestTracker
+    from connectorctl.api.client import ConnectClient, RequestTracker
 
 CHUNK_SIZE = 500
 Action = Mapping[str, Any]
@@ -92,7 +92,7 @@ class _ConnectorRun:
         *,
         reviewed: bool,
     ) -> None:
-        from connectorctl.client import RequestTracker
+        from connectorctl.api.client import RequestTracker
 
         self.client = client
         self.change = change
@@ -249,7 +249,7 @@ class _ConnectorRun:
         return fresh, self._rediff(fresh)
 
     def _rediff(self, remote: Remote) -> tuple[Action, ...]:
-        from connectorctl.diff import plan_connector
+        from connectorctl.kinds.connector_staged.diff import plan_connector
 
         assert self.desired is not None
         change = plan_connector(self.desired, remote, retry_failed=self.settings.retry_failed)
@@ -367,7 +367,7 @@ def _matches_draft(remote: Mapping[str, Any], draft: Mapping[str, Any]) -> bool:
 
 def already_applied(remote: Mapping[str, Any], action: Action) -> bool:
     """Whether sending `action` to `remote` would change nothing: it was applied already."""
-    from connectorctl.staged import ActionRejected, apply_update
+    from connectorctl.kinds.connector_staged.actions import ActionRejected, apply_update
 
     name = action["action"]
     if name == ADD_CERTIFICATION_COMMENT:

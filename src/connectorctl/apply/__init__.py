@@ -1,0 +1,1 @@
+"""Apply: the executor (parallel, serial per resource), convergence and --wait."""

@@ -1,0 +1,1 @@
+"""Resource kinds: each brings its fields, actions, diff, lifecycle and endpoints."""

@@ -1,0 +1,1 @@
+"""ConnectorStaged: field table, action semantics, diff and lifecycle rules."""

@@ -1,0 +1,1 @@
+"""Load: manifest files → YAML nodes with positions → ${VAR} → schema check → Desired | Problem."""
