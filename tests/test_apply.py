@@ -15,7 +15,7 @@ from connectorctl.config import TargetOptions
 from connectorctl.kinds.connector_staged.diff import plan_connector
 from connectorctl.model import Change, Desired, Location, Plan, Target
 from connectorctl.planning import make_plan
-from connectorctl.report.results import ApplyResult, ConnectorOutcome, Result
+from connectorctl.results import ApplyResult, ConnectorOutcome, Result
 
 KEY = "payment-gateway"
 BASE: dict[str, Any] = {
@@ -438,7 +438,8 @@ def test_a_lost_publish_response_is_not_sent_twice(
 
 
 def test_outcome_reporters_show_every_connector() -> None:
-    from connectorctl.report.results import REPORTERS, ReportEntry, render_outcomes
+    from connectorctl.report.results import REPORTERS, render_outcomes
+    from connectorctl.results import ReportEntry
 
     plan = Plan(Target("https://connect.example", "acme"), "2026-01-01T00:00:00Z", (), ())
     result = ApplyResult(

@@ -38,8 +38,18 @@ DRAFT_FIELDS = (
 
 # Server-owned fields: never in a manifest, never diffed, ignored in a create body.
 OBSERVED_FIELDS = (
-    "id", "version", "status", "private", "configurations", "globalConfiguration", "apiClient",
-    "hasChanges", "alreadyListed", "isPreviewable", "publishingReport", "previewableReport",
+    "id",
+    "version",
+    "status",
+    "private",
+    "configurations",
+    "globalConfiguration",
+    "apiClient",
+    "hasChanges",
+    "alreadyListed",
+    "isPreviewable",
+    "publishingReport",
+    "previewableReport",
     "certificationInfo",
 )
 

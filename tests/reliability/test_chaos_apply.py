@@ -29,7 +29,7 @@ from connectorctl.emulator.faults import decide, fault_config
 from connectorctl.manifest.loader import load_manifests
 from connectorctl.model import Change
 from connectorctl.planning import make_plan
-from connectorctl.report.results import ApplyResult, Result
+from connectorctl.results import ApplyResult, Result
 
 from .fleet import (
     UNMANAGED_URL,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectorctl.apply.executor import Action, already_applied, join_notes
 from connectorctl.model import PUBLISH, ConnectorChange, Desired, Plan
-from connectorctl.report.results import ApplyResult, ConnectorOutcome, ReportEntry
+from connectorctl.results import ApplyResult, ConnectorOutcome, ReportEntry
 
 if TYPE_CHECKING:
     from connectorctl.api.client import ConnectClient

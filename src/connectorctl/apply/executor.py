@@ -29,7 +29,7 @@ from connectorctl.model import (
     Desired,
     Plan,
 )
-from connectorctl.report.results import ApplyResult, ConnectorOutcome, Result
+from connectorctl.results import ApplyResult, ConnectorOutcome, Result
 
 if TYPE_CHECKING:
     from connectorctl.api.client import ConnectClient, RequestTracker

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from connectorctl.api.session import Session, open_session
+from connectorctl.commands._output import print_notes, print_problems
 from connectorctl.config import ApplyOptions
 from connectorctl.errors import ConfigError, ConnectorctlError, ExitCode, PlanFileError, UsageError
 from connectorctl.model import Desired, Plan
-from connectorctl.report.results import ApplyResult
+from connectorctl.results import ApplyResult
 
 CONFIRM_PROMPT = "Apply these changes? Only 'yes' will be accepted."
 
@@ -22,14 +23,13 @@ class ApplyCancelled(ConnectorctlError):
 
 def run(options: ApplyOptions) -> int:
     """Plan (or read `--plan FILE`), show it, confirm, apply, wait, verify; return the exit code."""
-    from connectorctl.commands.plan import load_desired
     from connectorctl.report.problems import resolve_format
 
     env = os.environ
     fmt = resolve_format(options.output_format, env)
     _check_options(options)
     reviewed = _read_plan_file(options.plan_file)
-    desired = None if reviewed else load_desired(options.selection, env, fmt)
+    desired = None if reviewed else _load_desired(options, env, fmt)
     with open_session(options.target, env) as session:
         plan = reviewed or _make_plan(session, options, desired or (), env)
         _check_target(plan, session, options)
@@ -46,6 +46,16 @@ def _check_options(options: ApplyOptions) -> None:
         raise UsageError("--timeout must be a positive number of seconds")
 
 
+def _load_desired(options: ApplyOptions, env: Mapping[str, str], fmt: str) -> tuple[Desired, ...]:
+    from connectorctl.reconcile import ManifestProblems, load_desired
+
+    try:
+        return load_desired(options.selection, env)
+    except ManifestProblems as exc:
+        print_problems(exc.problems, fmt)
+        raise
+
+
 def _read_plan_file(path: str | None) -> Plan | None:
     from connectorctl.planfile import read_plan_file
 
@@ -55,11 +65,17 @@ def _read_plan_file(path: str | None) -> Plan | None:
 def _make_plan(
     session: Session, options: ApplyOptions, desired: tuple[Desired, ...], env: Mapping[str, str]
 ) -> Plan:
-    from connectorctl.commands.plan import build_plan
+    from connectorctl.planfile import created_at
+    from connectorctl.reconcile import build_plan
 
     result = build_plan(
-        session, options.selection, retry_failed=options.retry_failed, env=env, desired=desired
+        session,
+        desired,
+        by_key=bool(options.selection.keys),
+        created_at=created_at(env),
+        retry_failed=options.retry_failed,
     )
+    print_notes(result.notes)
     return result.plan
 
 

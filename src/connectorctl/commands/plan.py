@@ -1,30 +1,17 @@
-"""`connectorctl plan`: manifests × live state → the plan, rendered; `apply` shares `build_plan`."""
+"""`connectorctl plan`: manifests × live state → the plan, rendered and optionally saved."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from connectorctl.api.remote import RemoteState, fetch_remote
-from connectorctl.api.session import Session, open_session
-from connectorctl.config import PlanOptions, Selection
-from connectorctl.errors import ConnectorctlError, ExitCode, ManifestError, UsageError
-from connectorctl.model import Desired, Plan
-
-# Problems are reported with the validate reporters; markdown has none of its own.
-_PROBLEM_FORMATS = {"markdown": "text"}
-
-
-@dataclass(frozen=True)
-class PlanResult:
-    """A plan with what it was made from."""
-
-    plan: Plan
-    desired: tuple[Desired, ...]
-    remote: RemoteState
+from connectorctl.api.session import open_session
+from connectorctl.commands._output import print_notes, print_problems, write
+from connectorctl.config import PlanOptions
+from connectorctl.errors import ConnectorctlError, ExitCode
+from connectorctl.model import Plan
+from connectorctl.reconcile import ManifestProblems, build_plan, load_desired
 
 
 def run(options: PlanOptions) -> int:
@@ -35,77 +22,24 @@ def run(options: PlanOptions) -> int:
 
     env = os.environ
     fmt = resolve_format(options.output_format, env)
-    desired = load_desired(options.selection, env, fmt)
+    try:
+        desired = load_desired(options.selection, env)
+    except ManifestProblems as exc:
+        print_problems(exc.problems, fmt)
+        raise
     with open_session(options.target, env) as session:
         result = build_plan(
-            session, options.selection, retry_failed=options.retry_failed, env=env, desired=desired
+            session,
+            desired,
+            by_key=bool(options.selection.keys),
+            created_at=planfile.created_at(env),
+            retry_failed=options.retry_failed,
         )
+    print_notes(result.notes)
     if options.out:
-        _write(options.out, planfile.plan_to_json(result.plan))
-    text = render.render_plan(result.plan, fmt, color=render.use_color(sys.stdout, env))
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        _save(options.out, planfile.plan_to_json(result.plan))
+    write(sys.stdout, render.render_plan(result.plan, fmt, color=render.use_color(sys.stdout, env)))
     return plan_exit_code(result.plan, detailed=options.detailed_exitcode)
-
-
-def build_plan(
-    session: Session,
-    selection: Selection,
-    *,
-    retry_failed: bool = False,
-    env: Mapping[str, str] | None = None,
-    desired: Sequence[Desired] | None = None,
-    problem_format: str = "text",
-) -> PlanResult:
-    """Load the manifests (unless given), read the live state, diff: the one plan pipeline.
-
-    Manifest problems are printed and raise ManifestError before anything is fetched.
-    """
-    from connectorctl import planfile
-    from connectorctl.planning import make_plan
-
-    env = os.environ if env is None else env
-    if desired is None:
-        desired = load_desired(selection, env, problem_format)
-    remote = fetch_remote(session.client, [d.key for d in desired], by_key=bool(selection.keys))
-    for note in remote.notes:
-        print(f"warning: {note}", file=sys.stderr)
-    plan = make_plan(
-        desired,
-        remote.by_key,
-        target=session.target,
-        created_at=planfile.created_at(env),
-        unmanaged=remote.unmanaged,
-        retry_failed=retry_failed,
-    )
-    return PlanResult(plan=plan, desired=tuple(desired), remote=remote)
-
-
-def load_desired(
-    selection: Selection, env: Mapping[str, str], problem_format: str = "text"
-) -> tuple[Desired, ...]:
-    """The selected manifests; problems are printed and raise ManifestError."""
-    from connectorctl.manifest.loader import load_manifests
-    from connectorctl.report.problems import render_problems
-
-    loaded = load_manifests(selection, env)
-    if loaded.problems:
-        fmt = _PROBLEM_FORMATS.get(problem_format, problem_format)
-        text = render_problems(loaded.problems, fmt)
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        raise ManifestError(f"{len(loaded.problems)} problem(s) in the manifests; nothing planned")
-    return select_keys(loaded.desired, selection.keys)
-
-
-def select_keys(desired: Sequence[Desired], keys: Sequence[str]) -> tuple[Desired, ...]:
-    """Only the connectors named by `--key` (all without it); an unknown key is an error."""
-    if not keys:
-        return tuple(desired)
-    known = {d.key for d in desired}
-    unknown = [k for k in dict.fromkeys(keys) if k not in known]
-    if unknown:
-        raise UsageError("no manifest has the key " + ", ".join(repr(k) for k in unknown))
-    wanted = set(keys)
-    return tuple(d for d in desired if d.key in wanted)
 
 
 def plan_exit_code(plan: Plan, *, detailed: bool) -> int:
@@ -117,7 +51,7 @@ def plan_exit_code(plan: Plan, *, detailed: bool) -> int:
     return ExitCode.OK
 
 
-def _write(path: str, text: str) -> None:
+def _save(path: str, text: str) -> None:
     try:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:

@@ -10,16 +10,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectorctl.model import Change, ConnectorChange, Plan
-from connectorctl.report.plan import (
+from connectorctl.report.common import (
     LIFECYCLE_NOTE,
     flatten,
     format_value,
     is_listed,
-    safe_lines,
-    safe_text,
     shown_keys,
     summary_line,
 )
+from connectorctl.report.escape import markdown as _escape
+from connectorctl.report.escape import markdown_code as _code
+from connectorctl.report.escape import safe_lines
 
 _LABEL = {
     Change.CREATE: "+ create",
@@ -106,7 +107,7 @@ def _tail(plan: Plan) -> str:
 
 
 def _section(change: ConnectorChange) -> str:
-    where = f" · {_escape(safe_text(change.source))}" if change.source else ""
+    where = f" · {_escape(change.source)}" if change.source else ""
     parts = [
         f"<details><summary><b>{_LABEL[change.change]}</b> {_code(change.key)}{where}</summary>\n",
         *_draft_table(change),
@@ -157,16 +158,3 @@ def _message_list(change: ConnectorChange) -> list[str]:
         for m in change.messages
     ]
     return ["\n".join(items) + "\n"]
-
-
-def _escape(text: str) -> str:
-    """Text that markdown and HTML show literally (and that cannot @-mention anyone)."""
-    return "".join(_ENTITIES.get(ch, ch) for ch in safe_text(text))
-
-
-def _code(text: str) -> str:
-    """A value as inline code that survives table cells: `<code>` with every special escaped."""
-    return f"<code>{_escape(text)}</code>"
-
-
-_ENTITIES = {ch: f"&#{ord(ch)};" for ch in "&<>|\\`*_[]#@~"}

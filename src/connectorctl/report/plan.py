@@ -5,17 +5,26 @@ Reporters only turn a Plan into a string; they never print and never decide exit
 
 from __future__ import annotations
 
-import json
-import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TextIO
 
 from connectorctl.errors import UsageError
 from connectorctl.model import Change, ConnectorChange, Level, Plan
+from connectorctl.report.common import (
+    LIFECYCLE_NOTE,
+    flatten,
+    format_action,
+    format_value,
+    is_listed,
+    shown_keys,
+    summary_line,
+)
+from connectorctl.report.escape import github_data as escape_data
+from connectorctl.report.escape import github_property as escape_property
+from connectorctl.report.escape import safe_lines, safe_text
+from connectorctl.report.markdown import render_markdown
 
-LIFECYCLE_NOTE = "lifecycle: sent last, in its own request"
-UNMANAGED_SHOWN = 50
 # GitHub's limits for markdown, to pass as `max_chars`.
 STEP_SUMMARY_LIMIT = 1024 * 1024  # bytes of $GITHUB_STEP_SUMMARY per step
 COMMENT_LIMIT = 65_000  # characters of a pull-request comment body (65,536, with room to spare)
@@ -46,76 +55,6 @@ def use_color(stream: TextIO, env: Mapping[str, str]) -> bool:
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
-
-
-# ---------------------------------------------------------------------------------------------
-# Values shared by every human format.
-
-
-def safe_text(text: str) -> str:
-    """`text` with control characters escaped, so remote data cannot drive a terminal."""
-    if text.isprintable():
-        return text
-    return "".join(_escape_char(ch) for ch in text)
-
-
-def safe_lines(text: str) -> list[str]:
-    """The lines of a multi-line text, each made safe; at least one line."""
-    return [safe_text(line) for line in text.splitlines()] or [""]
-
-
-def _escape_char(ch: str) -> str:
-    category = unicodedata.category(ch)
-    if category.startswith("C") or category in ("Zl", "Zp"):
-        return f"\\u{ord(ch):04x}"
-    return ch
-
-
-def format_value(value: Any) -> str:
-    """A JSON-like rendering of one value; None (an absent field) as `(absent)`."""
-    if value is None:
-        return "(absent)"
-    return safe_text(json.dumps(value, ensure_ascii=False))
-
-
-def format_action(action: Mapping[str, Any]) -> str:
-    """`setRepository url="…" tag="…"`: the action name and its parameters."""
-    params = " ".join(f"{k}={format_value(v)}" for k, v in action.items() if k != "action")
-    name = safe_text(str(action.get("action")))
-    return f"{name} {params}" if params else name
-
-
-def flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """(dotted path, value) for every leaf of nested mappings; lists are leaves."""
-    for name, value in data.items():
-        path = f"{prefix}{name}"
-        if isinstance(value, Mapping):
-            yield from flatten(value, f"{path}.")
-        else:
-            yield path, value
-
-
-def summary_line(plan: Plan) -> str:
-    """`Plan: 1 to create, 2 to update, 7 unchanged, 0 blocked, 2 unmanaged.` or `No changes. …`."""
-    rest = [f"{plan.count(Change.UNCHANGED)} unchanged", f"{plan.count(Change.BLOCKED)} blocked"]
-    if plan.unmanaged is not None:
-        rest.append(f"{len(plan.unmanaged)} unmanaged")
-    if not plan.has_changes:
-        return f"No changes. {', '.join(rest)}."
-    changes = [f"{plan.count(Change.CREATE)} to create", f"{plan.count(Change.UPDATE)} to update"]
-    return f"Plan: {', '.join(changes + rest)}."
-
-
-def is_listed(change: ConnectorChange) -> bool:
-    """Whether a connector gets its own entry: anything but a silent unchanged one."""
-    return change.change is not Change.UNCHANGED or bool(change.messages)
-
-
-def shown_keys(keys: Sequence[str], limit: int = UNMANAGED_SHOWN) -> str:
-    """A comma-separated list of at most `limit` keys, then how many more there are."""
-    shown = ", ".join(safe_text(k) for k in keys[:limit])
-    more = len(keys) - limit
-    return f"{shown}, … and {more} more" if more > 0 else shown
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,19 +222,7 @@ def _location_properties(source: str | None) -> list[str]:
     return [f"file={escape_property(source)}"]
 
 
-def escape_data(text: str) -> str:
-    """Escape a workflow command's message: `%`, CR and LF."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    """Escape a workflow command's property value: as data, plus `:` and `,`."""
-    return escape_data(safe_text(text)).replace(":", "%3A").replace(",", "%2C")
-
-
 def _render_markdown(plan: Plan, options: RenderOptions) -> str:
-    from connectorctl.report.markdown import render_markdown
-
     return render_markdown(plan, max_chars=options.max_chars)
 
 

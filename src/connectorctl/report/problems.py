@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 
 from connectorctl.model import Problem
+from connectorctl.report.escape import github_message, github_property, safe_text
 
 
 def resolve_format(fmt: str, env: Mapping[str, str]) -> str:
@@ -21,7 +22,7 @@ def render_problems(problems: Sequence[Problem], fmt: str) -> str:
 
 
 def _text(problems: Sequence[Problem]) -> str:
-    lines = [str(problem) for problem in problems]
+    lines = [safe_text(str(problem)) for problem in problems]
     lines.append(_count(problems))
     return "\n".join(lines) + "\n"
 
@@ -42,19 +43,11 @@ def _json(problems: Sequence[Problem]) -> str:
 
 def _github(problems: Sequence[Problem]) -> str:
     annotations = [
-        f"::error file={_property(p.file)},line={p.line},col={p.col}::{_data(p.message)}"
+        f"::error file={github_property(p.file)},line={p.line},col={p.col}"
+        f"::{github_message(p.message)}"
         for p in problems
     ]
     return _text(problems) + "".join(line + "\n" for line in annotations)
-
-
-def _data(text: str) -> str:
-    """Escape a workflow command's message (GitHub's rules for `::error ...::message`)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _property(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 REPORTERS: dict[str, Callable[[Sequence[Problem]], str]] = {

@@ -18,79 +18,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from connectorctl.model import Plan
-
-
-class Result(StrEnum):
-    """The end state of one connector after apply."""
-
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    BLOCKED = "blocked"
-    STALE = "stale"
-    FAILED = "failed"
-
-
-ERROR_RESULTS = frozenset({Result.BLOCKED, Result.STALE, Result.FAILED})
-
-
-@dataclass(frozen=True)
-class ReportEntry:
-    """One entry of a publishingReport or previewableReport."""
-
-    type: str
-    title: str
-    message: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.type}: {self.title}" + (f": {self.message}" if self.message else "")
-
-
-@dataclass(frozen=True)
-class ConnectorOutcome:
-    """The result of applying one connector's planned change."""
-
-    key: str
-    result: Result
-    id: str | None = None
-    version: int | None = None
-    requests: int = 0
-    retries: int = 0
-    note: str = ""
-    error: bool = False
-    lifecycle: str | None = None
-    settled: str | None = None
-    reports: tuple[ReportEntry, ...] = ()
-
-    @property
-    def failed(self) -> bool:
-        return self.error or self.result in ERROR_RESULTS
-
-    @property
-    def touched(self) -> bool:
-        """Whether apply wrote to this connector (so it is re-read and re-diffed)."""
-        return self.result in (Result.CREATED, Result.UPDATED) or (
-            self.result is Result.FAILED and self.id is not None and self.requests > 0
-        )
-
-
-@dataclass(frozen=True)
-class ApplyResult:
-    """Every connector's outcome, in plan order (sorted by key)."""
-
-    outcomes: tuple[ConnectorOutcome, ...]
-
-    @property
-    def has_errors(self) -> bool:
-        return any(o.failed for o in self.outcomes)
-
-    def count(self, result: Result) -> int:
-        return sum(1 for o in self.outcomes if o.result is result)
+from connectorctl.results import ApplyResult, ConnectorOutcome, Result
 
 
 def outcome_to_dict(outcome: ConnectorOutcome) -> dict[str, Any]:
@@ -122,7 +53,7 @@ def summary_line(result: ApplyResult) -> str:
 
 def _text(plan: Plan, result: ApplyResult) -> str:
     header = ("KEY", "RESULT", "REQUESTS", "RETRIES", "NOTE")
-    from connectorctl.report.plan import safe_text
+    from connectorctl.report.escape import safe_text
 
     rows = [
         (o.key, o.result.value, str(o.requests), str(o.retries), safe_text(o.note))
@@ -151,7 +82,7 @@ def _report_lines(outcomes: Sequence[ConnectorOutcome]) -> list[str]:
 
 
 def _safe(text: str) -> str:
-    from connectorctl.report.plan import safe_text
+    from connectorctl.report.escape import safe_text
 
     return safe_text(text)
 
@@ -166,7 +97,9 @@ def _github(plan: Plan, result: ApplyResult) -> str:
 
 
 def _annotation(outcome: ConnectorOutcome, source: str | None) -> str:
-    from connectorctl.report.plan import escape_data, escape_property, safe_text
+    from connectorctl.report.escape import github_data as escape_data
+    from connectorctl.report.escape import github_property as escape_property
+    from connectorctl.report.escape import safe_text
 
     text = escape_data(safe_text(f"{outcome.result.value}: {outcome.note}"))
     place = ""

@@ -1,0 +1,81 @@
+"""The one plan pipeline shared by `plan` and `apply`: selected manifests → live state → Plan.
+
+Nothing here prints: manifest problems travel in ManifestProblems, remote notes in PlanResult.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from connectorctl.api.remote import RemoteState, fetch_remote
+from connectorctl.api.session import Session
+from connectorctl.config import Selection
+from connectorctl.errors import ManifestError, UsageError
+from connectorctl.model import Desired, Plan, Problem
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A plan with what it was made from, and the notes for the user about the read."""
+
+    plan: Plan
+    desired: tuple[Desired, ...]
+    remote: RemoteState
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.remote.notes
+
+
+class ManifestProblems(ManifestError):
+    """The manifests have problems; the command reports them in its format."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the manifests; nothing planned")
+        self.problems = tuple(problems)
+
+
+def load_desired(selection: Selection, env: Mapping[str, str]) -> tuple[Desired, ...]:
+    """The selected manifests; problems raise ManifestProblems."""
+    from connectorctl.manifest.loader import load_manifests
+
+    loaded = load_manifests(selection, env)
+    if loaded.problems:
+        raise ManifestProblems(loaded.problems)
+    return select_keys(loaded.desired, selection.keys)
+
+
+def select_keys(desired: Sequence[Desired], keys: Sequence[str]) -> tuple[Desired, ...]:
+    """Only the connectors named by `--key` (all without it); an unknown key is an error."""
+    if not keys:
+        return tuple(desired)
+    known = {d.key for d in desired}
+    unknown = [k for k in dict.fromkeys(keys) if k not in known]
+    if unknown:
+        raise UsageError("no manifest has the key " + ", ".join(repr(k) for k in unknown))
+    wanted = set(keys)
+    return tuple(d for d in desired if d.key in wanted)
+
+
+def build_plan(
+    session: Session,
+    desired: Sequence[Desired],
+    *,
+    by_key: bool,
+    created_at: str,
+    retry_failed: bool = False,
+) -> PlanResult:
+    """Read the live state of the desired connectors and diff: the one plan pipeline."""
+    from connectorctl.planning import make_plan
+
+    remote = fetch_remote(session.client, [d.key for d in desired], by_key=by_key)
+    plan = make_plan(
+        desired,
+        remote.by_key,
+        target=session.target,
+        created_at=created_at,
+        unmanaged=remote.unmanaged,
+        retry_failed=retry_failed,
+    )
+    return PlanResult(plan=plan, desired=tuple(desired), remote=remote)
