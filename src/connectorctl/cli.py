@@ -77,8 +77,19 @@ def key_option(func: F) -> F:
         "keys",
         multiple=True,
         metavar="KEY",
+        shell_complete=_complete_keys,
         help="Only this connector (repeatable); reads the API by key.",
     )(func)
+
+
+def _complete_keys(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion for --key: the keys of the manifests under the PATHs typed so far."""
+    from connectorctl.commands.completion import manifest_keys
+
+    paths = tuple(ctx.params.get("paths") or ())
+    return [click.shell_completion.CompletionItem(k) for k in manifest_keys(paths, incomplete)]
 
 
 def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
@@ -233,6 +244,23 @@ def export(ctx: click.Context, /, **kwargs: Any) -> int:
 
     target = _target(ctx, kwargs)
     return command.run(ExportOptions(target=target, **kwargs))
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(("bash", "zsh", "fish")))
+def completion(shell: str) -> int:
+    """Print the shell completion script for SHELL (bash, zsh or fish).
+
+    \b
+      bash:  eval "$(connectorctl completion bash)"      (in ~/.bashrc)
+      zsh:   eval "$(connectorctl completion zsh)"       (in ~/.zshrc)
+      fish:  connectorctl completion fish > ~/.config/fish/completions/connectorctl.fish
+
+    Commands, options and --key values (from the manifests) complete.
+    """
+    from connectorctl.commands import completion as command
+
+    return command.run(cli, shell)
 
 
 def _add_emulator_command() -> None:

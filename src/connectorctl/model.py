@@ -24,7 +24,6 @@ STATUSES = (
 )  # fmt: skip
 PREVIEWABLE = ("true", "false", "pending", "none")
 RELEASES = ("draft", "preview", "publish", "certify")
-KEY_PATTERN = r"^[A-Za-z0-9_-]+$"
 PROJECT_IDENTIFIER_PATTERN = r"^[a-zA-Z0-9-_.]+:[a-zA-Z0-9-_]{2,36}$"
 
 MANIFEST_API_VERSION = "connectorctl/v1"
@@ -53,9 +52,6 @@ OBSERVED_FIELDS = (
     "certificationInfo",
 )
 
-# Manifest-only fields that express intent rather than staged data.
-INTENT_FIELDS = ("release", "listed", "certificationComments")
-
 CREATOR_FIELDS = ("title", "name", "email", "company", "noOfContributors", "supportUrl", "logoUrl")
 
 
@@ -66,7 +62,6 @@ class Kind(StrEnum):
     SET = "set"  # order-insensitive list; one set* action carrying the whole desired list
     PAIR = "pair"  # several sub-fields sent together in one action (repository url + tag)
     MEMBERS = "members"  # order-insensitive list changed by remove*/add* actions per item
-    APPEND = "append"  # append-only list: one add* action per item not yet present
 
 
 @dataclass(frozen=True)
@@ -159,16 +154,6 @@ def get_path(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     except (KeyError, TypeError, IndexError):
         return None
     return value
-
-
-def has_path(data: Mapping[str, Any], path: tuple[str, ...]) -> bool:
-    """Whether every step of `path` is present in nested mappings."""
-    value: Any = data
-    for step in path:
-        if not isinstance(value, Mapping) or step not in value:
-            return False
-        value = value[step]
-    return True
 
 
 # ---------------------------------------------------------------------------------------------

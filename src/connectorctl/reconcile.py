@@ -5,6 +5,7 @@ Nothing here prints: manifest problems travel in ManifestProblems, remote notes 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -53,9 +54,16 @@ def select_keys(desired: Sequence[Desired], keys: Sequence[str]) -> tuple[Desire
     known = {d.key for d in desired}
     unknown = [k for k in dict.fromkeys(keys) if k not in known]
     if unknown:
-        raise UsageError("no manifest has the key " + ", ".join(repr(k) for k in unknown))
+        raise UsageError("; ".join(_unknown_key(k, known) for k in unknown))
     wanted = set(keys)
     return tuple(d for d in desired if d.key in wanted)
+
+
+def _unknown_key(key: str, known: set[str]) -> str:
+    """`no manifest has the key 'x'`, with a "did you mean" when a known key is close."""
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"no manifest has the key {key!r}{hint}"
 
 
 def build_plan(

@@ -8,13 +8,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
-SCHEMA_NAMES = (
-    "manifest.schema.json",
-    "plan.schema.json",
-    "connector-staged.schema.json",
-    "update-action.schema.json",
-)
-
 
 def schema_text(name: str) -> str:
     """The text of one schema: from the installed wheel, else from the source checkout."""
