@@ -198,6 +198,7 @@ class Desired:
     spec: Mapping[str, Any]
     location: Location
     positions: Mapping[str, Location] = field(default_factory=dict)
+    kind: str = MANIFEST_KIND
 
     @property
     def release(self) -> str:
@@ -265,6 +266,7 @@ class ConnectorChange:
     diff: tuple[DiffEntry, ...] = ()
     messages: tuple[Message, ...] = ()
     source: str | None = None
+    kind: str = MANIFEST_KIND
 
     @property
     def field_actions(self) -> tuple[Mapping[str, Any], ...]:

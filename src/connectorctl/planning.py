@@ -1,34 +1,62 @@
-"""The whole plan: every desired connector diffed against the remote state, sorted by key."""
+"""The whole plan: every desired resource planned by its kind against its live state; pure.
+
+Kinds are planned in registry order, so that a kind that depends on another (a Deployment on its
+connector) sees what the plan does to that one. Entries are sorted by kind order, then key.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from connectorctl.kinds.connector_staged.diff import plan_connector
-from connectorctl.model import Desired, Plan, Target
+from connectorctl.kinds import KINDS, PlanContext, ResourceKind
+from connectorctl.model import MANIFEST_KIND, ConnectorChange, Desired, Plan, Target
+
+RemoteByKey = Mapping[str, Mapping[str, Any]]
 
 
 def make_plan(
     desired: Sequence[Desired],
-    remote_by_key: Mapping[str, Mapping[str, Any]],
+    remote_by_key: RemoteByKey,
     *,
     target: Target,
     created_at: str,
     unmanaged: Sequence[str] | None,
     retry_failed: bool = False,
+    remote_by_kind: Mapping[str, RemoteByKey] | None = None,
+    context: PlanContext | None = None,
+    kinds: Mapping[str, ResourceKind] | None = None,
 ) -> Plan:
-    """Plan each desired connector against its remote (absent → create); pure, no I/O.
+    """Plan each desired resource against its remote (absent → create).
 
-    `unmanaged` is None when the remote was read by key and so cannot know the other keys.
+    `remote_by_key` is the ConnectorStaged state; `remote_by_kind` adds other kinds'. `unmanaged`
+    is None when the remote was read by key and so cannot know the other keys.
     """
-    connectors = tuple(
-        plan_connector(item, remote_by_key.get(item.key), retry_failed=retry_failed)
-        for item in sorted(desired, key=lambda d: d.key)
-    )
+    kinds = KINDS if kinds is None else kinds
+    remote = {MANIFEST_KIND: remote_by_key, **(remote_by_kind or {})}
+    context = context or PlanContext(retry_failed=retry_failed)
+    planned: dict[tuple[str, str], ConnectorChange] = {}
+    for kind in kinds.values():
+        current = PlanContext(
+            retry_failed=context.retry_failed,
+            allow_replace=context.allow_replace,
+            redeploy=context.redeploy,
+            planned=dict(planned),
+            remote=remote,
+        )
+        live = remote.get(kind.name, {})
+        for item in sorted((d for d in desired if d.kind == kind.name), key=lambda d: d.key):
+            planned[(kind.name, item.key)] = kind.plan(item, live.get(item.key), current)
+    _check_known_kinds(desired, kinds)
     return Plan(
         target=target,
         created_at=created_at,
-        connectors=connectors,
+        connectors=tuple(planned.values()),
         unmanaged=None if unmanaged is None else tuple(sorted(set(unmanaged))),
     )
+
+
+def _check_known_kinds(desired: Sequence[Desired], kinds: Mapping[str, ResourceKind]) -> None:
+    unknown = sorted({d.kind for d in desired if d.kind not in kinds})
+    if unknown:
+        raise ValueError(f"no resource kind registered for {', '.join(unknown)}")
