@@ -113,8 +113,8 @@ def test_plan_json_has_the_documented_shape() -> None:
     ]  # fmt: skip
     assert data["format_version"] == "1"
     assert data["connectorctl_version"] == __version__
-    assert data["summary"] == {"create": 1, "update": 1, "unchanged": 2, "blocked": 1,
-                               "unmanaged": 2}  # fmt: skip
+    assert data["summary"] == {"create": 1, "update": 1, "delete": 0, "replace": 0,
+                               "unchanged": 2, "blocked": 1, "unmanaged": 2}  # fmt: skip
     assert [c["key"] for c in data["connectors"]] == sorted(c["key"] for c in data["connectors"])
     create = data["connectors"][-1]
     assert list(create) == [
@@ -267,7 +267,7 @@ SCHEMA_VIOLATIONS = [
     (lambda d: d["connectors"][2].__setitem__("draft", {}), "$.connectors[2]"),
     (lambda d: d["connectors"][4].__setitem__("id", "x"), "$.connectors[4].id"),
     (lambda d: d["connectors"][2].__setitem__("version", None), "$.connectors[2].version"),
-    (lambda d: d["connectors"][0].__setitem__("change", "delete"), "$.connectors[0].change"),
+    (lambda d: d["connectors"][0].__setitem__("change", "destroy"), "$.connectors[0].change"),
     (lambda d: d["connectors"][1]["messages"][0].__setitem__("level", "fatal"),
      "$.connectors[1].messages[0].level"),
     (lambda d: d["connectors"][4]["draft"]["creator"].pop("email"),

@@ -223,6 +223,8 @@ class Change(StrEnum):
 
     CREATE = "create"
     UPDATE = "update"
+    DELETE = "delete"
+    REPLACE = "replace"
     UNCHANGED = "unchanged"
     BLOCKED = "blocked"
 
@@ -281,6 +283,10 @@ class ConnectorChange:
         return any(m.level is Level.ERROR for m in self.messages)
 
 
+# The changes that write: they count for --detailed-exitcode and "Plan: …" summaries.
+CHANGING = frozenset({Change.CREATE, Change.UPDATE, Change.DELETE, Change.REPLACE})
+
+
 @dataclass(frozen=True)
 class Target:
     """Which Connect API a plan reads and writes."""
@@ -306,7 +312,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(c.change in (Change.CREATE, Change.UPDATE) for c in self.connectors)
+        return any(c.change in CHANGING for c in self.connectors)
 
     @property
     def has_errors(self) -> bool:

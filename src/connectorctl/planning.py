@@ -35,12 +35,16 @@ def make_plan(
     kinds = KINDS if kinds is None else kinds
     remote = {MANIFEST_KIND: remote_by_key, **(remote_by_kind or {})}
     context = context or PlanContext(retry_failed=retry_failed)
+    deleting = context.deleting | {(d.kind, d.key) for d in desired if _is_tombstone(d)}
     planned: dict[tuple[str, str], ConnectorChange] = {}
     for kind in kinds.values():
         current = PlanContext(
             retry_failed=context.retry_failed,
             allow_replace=context.allow_replace,
+            allow_delete_published=context.allow_delete_published,
             redeploy=context.redeploy,
+            project_key=context.project_key or target.project_key,
+            deleting=frozenset(deleting),
             planned=dict(planned),
             remote=remote,
         )
@@ -54,6 +58,10 @@ def make_plan(
         connectors=tuple(planned.values()),
         unmanaged=None if unmanaged is None else tuple(sorted(set(unmanaged))),
     )
+
+
+def _is_tombstone(desired: Desired) -> bool:
+    return desired.spec.get("state") == "absent"
 
 
 def _check_known_kinds(desired: Sequence[Desired], kinds: Mapping[str, ResourceKind]) -> None:

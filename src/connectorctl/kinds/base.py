@@ -45,7 +45,10 @@ class PlanContext:
 
     retry_failed: bool = False
     allow_replace: bool = False
+    allow_delete_published: bool = False
     redeploy: frozenset[str] = frozenset()
+    project_key: str = ""
+    deleting: frozenset[tuple[str, str]] = frozenset()
     planned: Mapping[tuple[str, str], ConnectorChange] = field(default_factory=dict)
     remote: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
 

@@ -45,6 +45,11 @@ def summary_line(plan: Plan) -> str:
     if not plan.has_changes:
         return f"No changes. {', '.join(rest)}."
     changes = [f"{plan.count(Change.CREATE)} to create", f"{plan.count(Change.UPDATE)} to update"]
+    changes += [
+        f"{plan.count(change)} to {change.value}"
+        for change in (Change.REPLACE, Change.DELETE)
+        if plan.count(change)
+    ]
     return f"Plan: {', '.join(changes + rest)}."
 
 

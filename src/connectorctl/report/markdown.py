@@ -25,6 +25,8 @@ from connectorctl.report.escape import safe_lines
 _LABEL = {
     Change.CREATE: "+ create",
     Change.UPDATE: "~ update",
+    Change.DELETE: "- DELETE",
+    Change.REPLACE: "-/+ REPLACE",
     Change.BLOCKED: "! blocked",
     Change.UNCHANGED: "= unchanged",
 }
@@ -77,23 +79,29 @@ def _clip(text: str, max_chars: int) -> str:
 
 
 def _listed_in_order(plan: Plan) -> list[ConnectorChange]:
-    """Connectors with errors first, so a truncated summary still shows what needs a person."""
+    """Deletions first, then errors, so a truncated summary still shows what needs a person."""
     listed = [c for c in plan.connectors if is_listed(c)]
-    return sorted(listed, key=lambda c: not (c.change is Change.BLOCKED or c.has_error))
+    return sorted(listed, key=_urgency)
+
+
+def _urgency(change: ConnectorChange) -> int:
+    if change.change in (Change.DELETE, Change.REPLACE):
+        return 0
+    return 1 if change.change is Change.BLOCKED or change.has_error else 2
 
 
 def _head(plan: Plan) -> str:
-    counts = [
-        plan.count(c) for c in (Change.CREATE, Change.UPDATE, Change.UNCHANGED, Change.BLOCKED)
-    ]
+    columns = [Change.CREATE, Change.UPDATE, Change.UNCHANGED, Change.BLOCKED]
+    loud = [c for c in (Change.DELETE, Change.REPLACE) if plan.count(c)]
+    counts = [f"**{plan.count(c)}**" for c in loud] + [str(plan.count(c)) for c in columns]
     unmanaged = "n/a" if plan.unmanaged is None else str(len(plan.unmanaged))
-    row = " | ".join([*map(str, counts), unmanaged])
+    titles = [c.value.title() for c in [*loud, *columns]] + ["Unmanaged"]
     return (
         f"### connectorctl plan: {_code(plan.target.project_key)}\n\n"
         f"Target {_code(plan.target.connect_url)}, planned at {_escape(plan.created_at)}.\n\n"
-        "| Create | Update | Unchanged | Blocked | Unmanaged |\n"
-        "|---:|---:|---:|---:|---:|\n"
-        f"| {row} |\n\n"
+        f"| {' | '.join(titles)} |\n"
+        f"|{'---:|' * len(titles)}\n"
+        f"| {' | '.join([*counts, unmanaged])} |\n\n"
     )
 
 

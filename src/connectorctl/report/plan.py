@@ -62,11 +62,26 @@ def use_color(stream: TextIO, env: Mapping[str, str]) -> bool:
 
 
 _ANSI = {"green": "32", "yellow": "33", "red": "31", "cyan": "36", "bold": "1", "dim": "2"}
-_SYMBOL = {Change.CREATE: "+", Change.UPDATE: "~", Change.BLOCKED: "!", Change.UNCHANGED: "="}
-_SYMBOL_COLOR = {Change.CREATE: "green", Change.UPDATE: "yellow", Change.BLOCKED: "red"}
+_SYMBOL = {
+    Change.CREATE: "+",
+    Change.UPDATE: "~",
+    Change.DELETE: "-",
+    Change.REPLACE: "-/+",
+    Change.BLOCKED: "!",
+    Change.UNCHANGED: "=",
+}
+_SYMBOL_COLOR = {
+    Change.CREATE: "green",
+    Change.UPDATE: "yellow",
+    Change.DELETE: "red",
+    Change.REPLACE: "red",
+    Change.BLOCKED: "red",
+}
 _VERB = {
     Change.CREATE: "will be created",
     Change.UPDATE: "will be updated",
+    Change.DELETE: "will be deleted",
+    Change.REPLACE: "will be replaced (deleted, then created)",
     Change.BLOCKED: "is blocked: nothing will be sent",
     Change.UNCHANGED: "has no changes",
 }
@@ -124,7 +139,12 @@ def _title(change: ConnectorChange, style: Style) -> str:
     symbol = style(_SYMBOL[change.change], *_color_of(change))
     where = f" ({safe_text(change.source)})" if change.source else ""
     version = f" (version {change.version})" if change.version is not None else ""
-    return f"{symbol} {style(change.key, 'bold')}{where} {_VERB[change.change]}{version}"
+    key = style(safe_text(change.key), "bold")
+    return f"{symbol} {key}{where} {style(_VERB[change.change], *_verb_color(change))}{version}"
+
+
+def _verb_color(change: ConnectorChange) -> tuple[str, ...]:
+    return ("red", "bold") if change.change in (Change.DELETE, Change.REPLACE) else ()
 
 
 def _color_of(change: ConnectorChange) -> tuple[str, ...]:
@@ -191,7 +211,9 @@ def connector_annotations(change: ConnectorChange) -> list[str]:
     found = [(_COMMAND[m.level], m.text) for m in change.messages]
     if change.change is Change.BLOCKED and not change.has_error:
         found.insert(0, ("error", "blocked: nothing will be sent for this connector"))
-    if change.change in (Change.CREATE, Change.UPDATE):
+    if change.change in (Change.DELETE, Change.REPLACE):
+        found.insert(0, ("warning", _change_notice(change)))
+    elif change.change in (Change.CREATE, Change.UPDATE):
         found.append(("notice", _change_notice(change)))
     properties = _location_properties(change.source)
     properties.append(f"title={escape_property(f'connectorctl: {change.key}')}")
@@ -207,8 +229,15 @@ _COMMAND = {Level.ERROR: "error", Level.WARNING: "warning", Level.INFO: "notice"
 
 def _change_notice(change: ConnectorChange) -> str:
     names = [str(a.get("action")) for a in change.actions]
-    verb = "create" if change.change is Change.CREATE else "update"
+    verb = _NOTICE_VERB.get(change.change, "update")
     return f"{verb} {change.key}" + (f": {', '.join(names)}" if names else "")
+
+
+_NOTICE_VERB = {
+    Change.CREATE: "create",
+    Change.DELETE: "DELETE (also deletes the published Connector)",
+    Change.REPLACE: "REPLACE (delete, then create)",
+}
 
 
 def _location_properties(source: str | None) -> list[str]:

@@ -23,13 +23,18 @@ class ConnectorStagedKind:
         self, desired: Desired, remote: Mapping[str, Any] | None, context: PlanContext
     ) -> ConnectorChange:
         """Create, update, unchanged or blocked, by the diff and lifecycle rules."""
+        from connectorctl.kinds.connector_staged.deletion import is_tombstone, plan_delete
         from connectorctl.kinds.connector_staged.diff import plan_connector
 
+        if is_tombstone(desired):
+            return plan_delete(desired, remote, context)
         return plan_connector(desired, remote, retry_failed=context.retry_failed)
 
     def dependencies(self, change: ConnectorChange, context: PlanContext) -> tuple[Dependency, ...]:
-        """A connector waits for nothing before its own requests."""
-        return ()
+        """A connector's DELETE waits for its deployments deleted in the same plan to be gone."""
+        from connectorctl.kinds.connector_staged.deletion import delete_dependencies
+
+        return delete_dependencies(change, context)
 
 
 CONNECTOR_STAGED = ConnectorStagedKind()
