@@ -13,9 +13,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connectorctl.emulator.app import EmulatorRuntime, error_response, read_json
 from connectorctl.emulator.faults import fault_config
 from connectorctl.emulator.lifecycle import timing_for
+from connectorctl.emulator.runtime import (
+    EmulatorRuntime,
+    api_route,
+    error_response,
+    read_json,
+    runtime_of,
+)
 from connectorctl.emulator.service import Ref
 from connectorctl.emulator.settings import bad_request, iso, parse_iso
 from connectorctl.kinds.connector_staged.actions import ActionRejected
@@ -103,20 +109,30 @@ _GET: Mapping[str, Handler] = {
 }  # fmt: skip
 
 
-async def admin(request: Request) -> Response:
-    runtime: EmulatorRuntime = request.app.state.runtime
+async def _admin_get(request: Request) -> Response:
+    return await _admin(request, _GET, None)
+
+
+async def _admin_post(request: Request) -> Response:
+    try:
+        body = await read_json(request, empty=None)
+    except ActionRejected as error:
+        return error_response(error)
+    return await _admin(request, _POST, body)
+
+
+async def _admin(request: Request, handlers: Mapping[str, Handler], body: Any) -> Response:
     name = request.path_params["name"]
-    handler = (_POST if request.method == "POST" else _GET).get(name)
+    handler = handlers.get(name)
     if handler is None:
         message = f"No admin endpoint {request.method} /_emulator/{name}."
         return error_response(ActionRejected(404, "ResourceNotFound", message))
     try:
-        body = await read_json(request, empty=None) if request.method == "POST" else None
-        result = await run_in_threadpool(handler, runtime, body)
+        result = await run_in_threadpool(handler, runtime_of(request), body)
     except ActionRejected as error:
         return error_response(error)
     return JSONResponse(result)
 
 
 def admin_routes() -> list[Route]:
-    return [Route("/_emulator/{name}", admin, methods=["GET", "POST"])]
+    return [api_route("/_emulator/{name}", {"GET": _admin_get, "POST": _admin_post})]

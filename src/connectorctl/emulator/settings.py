@@ -15,6 +15,10 @@ from connectorctl.kinds.connector_staged.actions import ActionRejected
 PREVIEW_OUTCOMES = ("true", "false")
 PUBLISH_OUTCOMES = ("success", "failed")
 OMITTED_DESCRIPTION = ("absent", "empty")
+UNLIST_UNCERTIFIED = ("works", "refused")
+# The facts document no code for an update while Processing; this is the only documented code
+# that refuses a request because a publish process is under way.
+PROCESSING_ERROR_CODE = "ConnectorStagedInCertification"
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,10 @@ class EmulatorSettings:
     transitions_bump_version: bool = True
     update_status: int = 201
     omitted_description: str = "empty"
-    processing_error_code: str = "ConnectorStagedPublishRequestUnderProcess"
+    processing_error_code: str = PROCESSING_ERROR_CODE
+    staged_change_resets_previewable: bool = True
+    unlist_uncertified: str = "works"
+    unlist_clears_listed: bool = True
     preview_delay: float = 2.0
     publish_delay: float = 3.0
     certification_delay: float = 3.0
@@ -59,6 +66,7 @@ def _checked(name: str, value: Any, current: Any) -> Any:
         "omitted_description": OMITTED_DESCRIPTION,
         "preview_outcome": PREVIEW_OUTCOMES,
         "publish_outcome": PUBLISH_OUTCOMES,
+        "unlist_uncertified": UNLIST_UNCERTIFIED,
     }.get(name)
     if not ok or (choices is not None and value not in choices):
         allowed = f" (one of {', '.join(map(str, choices))})" if choices else ""
