@@ -253,8 +253,11 @@ class EmulatedProject:
             )
 
     def _refuse_while_processing(self, record: Record, version: Any, actions: Any) -> None:
-        """While a publish is processed no valid update is taken: after the shape and version
-        checks, before any action's own refusal (ConnectorStagedNotPrivate, ...)."""
+        """Refuse a valid, current update while a publish is processed.
+
+        Runs after the shape and version checks and before any action's own refusal
+        (ConnectorStagedNotPrivate, ...).
+        """
         if record.doc.get("status") != "Processing" or not isinstance(actions, list) or not actions:
             return
         for index, action in enumerate(actions):
