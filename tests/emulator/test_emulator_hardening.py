@@ -151,3 +151,47 @@ def test_a_client_with_a_colon_in_its_secret_is_not_echoed(
     assert "scopes must be among" in err and "ci-bot" in err
     assert "partone" not in err and "parttwo" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_lone_surrogate_is_400_and_stores_nothing(api: Api) -> None:
+    api.create()
+    body = b'{"version": 1, "actions": [{"action": "setName", "name": "\\ud800"}]}'
+    response = api.http.post(f"/connectors/drafts/{KEY}", content=body)
+    assert (response.status_code, error_code(response)) == (400, "InvalidJsonInput")
+    assert api.get(KEY).json()["version"] == 1
+
+
+def test_a_basic_header_that_is_not_ascii_is_401(emulator: Any) -> None:
+    response = httpx.post(
+        f"{emulator.url}/oauth/token",
+        headers={"Authorization": b"Basic \xff\xfe"},
+        data={"grant_type": "client_credentials"},
+    )
+    assert (response.status_code, response.json()["error"]) == (401, "invalid_client")
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("script", {"key": "k", "report": 5}),
+        ("script", {"key": "k", "report": [{"type": "Fatal", "title": "x"}]}),
+        ("script", {"key": "k", "preview_delay": "x"}),
+        ("script", {"key": "k", "publish_delay": 10**400}),
+        ("script", {"key": "k", "publish": "maybe"}),
+        ("clock", {"advance": 1e308}),
+        ("clock", {"advance": 10**400}),
+        ("clock", {"now": "99999-01-01T00:00:00Z"}),
+        ("clock", {"now": "9999-12-31T23:59:59Z"}),
+        ("settings", {"preview_delay": 10**400}),
+        ("settings", {"token_ttl": 1e308}),
+        ("settings", {"publish_delay": -1}),
+    ],
+)
+def test_bad_admin_values_are_400_in_the_api_shape(
+    emulator: Any, name: str, body: dict[str, Any]
+) -> None:
+    response = httpx.post(f"{emulator.url}/_emulator/{name}", json=body)
+    assert (response.status_code, _shape(response)["errors"][0]["code"]) == (
+        400,
+        "InvalidJsonInput",
+    )

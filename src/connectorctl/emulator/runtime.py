@@ -124,6 +124,10 @@ async def read_json(request: Request, *, empty: Any = ...) -> Any:
         raise bad_request("Request body does not contain valid JSON.") from None
     if not _shallow(value):
         raise bad_request(f"Request body is nested deeper than {MAX_DEPTH} levels.")
+    try:  # a lone surrogate (`"\ud800"`) parses, but no answer could ever carry it
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise bad_request("Request body contains a string that is not valid Unicode.") from None
     return value
 
 

@@ -16,6 +16,8 @@ PREVIEW_OUTCOMES = ("true", "false")
 PUBLISH_OUTCOMES = ("success", "failed")
 OMITTED_DESCRIPTION = ("absent", "empty")
 UNLIST_UNCERTIFIED = ("works", "refused")
+REPORT_ENTRY_TYPES = ("Information", "Warning", "Error")
+MAX_SECONDS = 10 * 365 * 24 * 3600
 # The facts document no code for an update while Processing; this is the only documented code
 # that refuses a request because a publish process is under way.
 PROCESSING_ERROR_CODE = "ConnectorStagedInCertification"
@@ -57,7 +59,7 @@ def _checked(name: str, value: Any, current: Any) -> Any:
     if isinstance(current, bool):
         ok = isinstance(value, bool)
     elif isinstance(current, int | float):
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+        ok = is_seconds(value)
         value = type(current)(value) if ok else value
     else:
         ok = isinstance(value, str) and bool(value)
@@ -72,6 +74,13 @@ def _checked(name: str, value: Any, current: Any) -> Any:
         allowed = f" (one of {', '.join(map(str, choices))})" if choices else ""
         raise bad_request(f"setting '{name}': invalid value {value!r}{allowed}")
     return value
+
+
+def is_seconds(value: Any, *, signed: bool = False) -> bool:
+    """A JSON number of seconds within ten years (negative only when `signed`); NaN never is."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    return (-MAX_SECONDS if signed else 0) <= value <= MAX_SECONDS
 
 
 def bad_request(message: str) -> ActionRejected:
