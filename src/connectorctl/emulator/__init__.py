@@ -7,7 +7,7 @@ Start it with `connectorctl emulator`, or in-process with
 Only the API's methods are served (HEAD included, anything else is a 405); every error, admin
 ones too, is in the API's shape `{statusCode, message, errors: [{code, message}]}`.
 Defaults (project key, clients) live in `options`; routes share `runtime`; each resource kind
-brings its own route list (`app.connector_routes`).
+brings its own module of routes (`connector_routes`).
 
 Admin API (`/_emulator/`, JSON bodies; unknown fields are 400 InvalidJsonInput):
 
