@@ -192,4 +192,5 @@ def test_delete_answers_the_deleted_resource_then_404(api: Api, by: str) -> None
     assert (deleted.json()["version"], deleted.json()["name"]) == (2, "Renamed")
     for answer in (api.get(ref), api.http.delete(f"/connectors/drafts/{ref}")):
         assert (answer.status_code, error_code(answer)) == (404, "ResourceNotFound")
+    assert api.http.delete(f"/connectors/drafts/{ref}").json()["message"] == "Connector not found."
     assert api.query().json()["total"] == 0

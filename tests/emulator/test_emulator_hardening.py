@@ -195,3 +195,9 @@ def test_bad_admin_values_are_400_in_the_api_shape(
         400,
         "InvalidJsonInput",
     )
+
+
+def test_a_trailing_slash_is_404_not_a_redirect(api: Api) -> None:
+    response = api.http.post("/connectors/drafts/", json=DRAFT)
+    assert (response.status_code, error_code(response)) == (404, "ResourceNotFound")
+    assert api.query().json()["total"] == 0

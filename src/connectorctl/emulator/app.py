@@ -105,6 +105,7 @@ def create_app(runtime: EmulatorRuntime) -> Callable[[Scope, Receive, Send], Awa
     app = Starlette(
         routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal}
     )
+    app.router.redirect_slashes = False  # the API has no redirects: a stray slash is a 404
     app.state.runtime = runtime
     return ConnectionGuard(app)
 

@@ -170,7 +170,10 @@ class EmulatedProject:
         return record.doc
 
     def delete(self, ref: Ref) -> dict[str, Any]:
+        """Delete and answer the deleted ConnectorStaged; the facts give this 404 its own text."""
         with self.store.transaction() as tx:
+            if tx.find(id=ref.id, key=ref.key) is None:
+                raise ActionRejected(404, "ResourceNotFound", "Connector not found.")
             record = self._load(tx, ref)
             tx.delete(record)
         return record.doc
