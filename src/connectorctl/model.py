@@ -300,6 +300,7 @@ class Target:
 
     connect_url: str
     project_key: str
+    name: str | None = None  # the connectorctl.yaml target, None without one
 
 
 @dataclass(frozen=True)
