@@ -397,3 +397,12 @@ def test_validate_all_targets_json(
             {"name": "production", "problems": [problem]},
         ]
     }
+
+
+def test_export_target_reads_that_project(projects: dict[str, Project], capsys: Capture) -> None:
+    assert run(capsys, "apply", "--target", "production", "--auto-approve")[0] == 0
+    code, _, err = run(capsys, "export", "--target", "staging", "--output-dir", "staging")
+    assert (code, err) == (0, "exported 0 connector(s) to staging\n")
+    code, _, err = run(capsys, "export", "--target", "production", "--output-dir", "prod")
+    assert (code, err) == (0, "exported 1 connector(s) to prod\n")
+    assert sorted(p.name for p in Path("prod").iterdir()) == ["payment-gateway.yaml"]
