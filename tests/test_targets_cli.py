@@ -133,8 +133,8 @@ def test_plan_all_targets_shows_both_projects(
     code, out, err = run(capsys, "plan", "--all-targets")
     assert code == 0, err
     assert out.index("=== target staging ===") < out.index("=== target production ===")
-    assert 'Plan for project "acme-staging"' in out
-    assert 'Plan for project "acme-prod"' in out
+    assert 'Plan for target "staging": project "acme-staging"' in out
+    assert 'Plan for target "production": project "acme-prod"' in out
     assert out.count("payment-gateway (connectors/payment-gateway.yaml:1:1) will be created") == 2
 
 
@@ -208,7 +208,7 @@ def test_all_targets_goes_on_after_one_fails_and_combines_exit_codes(
     code, out, err = run(capsys, "plan", "--all-targets", "--detailed-exitcode")
     assert code == 1
     assert "STAGING_ID is not set" in err
-    assert 'Plan for project "acme-prod"' in out
+    assert 'Plan for target "production": project "acme-prod"' in out
 
 
 def test_all_targets_detailed_exitcode_is_2_with_changes(
@@ -406,3 +406,11 @@ def test_export_target_reads_that_project(projects: dict[str, Project], capsys: 
     code, _, err = run(capsys, "export", "--target", "production", "--output-dir", "prod")
     assert (code, err) == (0, "exported 1 connector(s) to prod\n")
     assert sorted(p.name for p in Path("prod").iterdir()) == ["payment-gateway.yaml"]
+
+
+def test_markdown_plan_of_a_target_names_it(projects: dict[str, Project], capsys: Capture) -> None:
+    code, out, _ = run(capsys, "plan", "--target", "staging", "--format", "markdown")
+    assert code == 0
+    assert out.startswith(
+        "### connectorctl plan: target <code>staging</code>, project <code>acme-staging</code>\n"
+    )
