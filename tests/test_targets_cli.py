@@ -414,3 +414,23 @@ def test_markdown_plan_of_a_target_names_it(projects: dict[str, Project], capsys
     assert out.startswith(
         "### connectorctl plan: target <code>staging</code>, project <code>acme-staging</code>\n"
     )
+
+
+def test_plan_made_without_a_target_applies_with_ctp_settings(
+    projects: dict[str, Project], monkeypatch: pytest.MonkeyPatch, capsys: Capture
+) -> None:
+    production = projects["production"]
+    monkeypatch.setenv("CTP_CLIENT_ID", "emulator-client")
+    monkeypatch.setenv("CTP_CLIENT_SECRET", "emulator-secret")
+    monkeypatch.setenv("CTP_PROJECT_KEY", "acme-prod")
+    monkeypatch.setenv("CTP_CONNECT_URL", production.url)
+    monkeypatch.setenv("CTP_AUTH_URL", f"{production.url}/oauth/token")
+    assert run(capsys, "plan", "--out", "plain.json")[0] == 0
+    assert json.loads(Path("plain.json").read_text())["target"]["name"] is None
+    code, _, err = run(capsys, "apply", "--plan", "plain.json", "--target", "staging")
+    assert (code, err) == (
+        1,
+        "error: the plan was made without a target: give no --target with it\n",
+    )
+    assert run(capsys, "apply", "--plan", "plain.json", "--auto-approve")[0] == 0
+    assert changes(plan_json(capsys, "--target", "production")) == {"payment-gateway": "unchanged"}

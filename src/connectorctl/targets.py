@@ -37,11 +37,18 @@ def target_runs(
     env: Mapping[str, str],
     *,
     named: str | None = None,
+    saved_plan: bool = False,
 ) -> list[TargetRun]:
-    """The runs a command makes, in the config's target order; `named` is a saved plan's target."""
+    """The runs a command makes, in the config's target order.
+
+    With `saved_plan`, the plan's target (`named`, None for a plan made without one) decides.
+    """
     found = find_config(project.config, env)
     config = None if found is None else load_config(found)
-    names = _chosen(project, target, env, config, named)
+    if saved_plan:
+        names = _of_saved_plan(project, env, config, named)
+    else:
+        names = _chosen(project, target, env, config)
     if not names:
         return [_run(None, target, selection, env, config)]
     if target.chooses_target:
@@ -57,7 +64,6 @@ def _chosen(
     target: TargetOptions,
     env: Mapping[str, str],
     config: ProjectConfig | None,
-    named: str | None,
 ) -> tuple[str, ...]:
     if project.all_targets:
         if project.target:
@@ -65,15 +71,28 @@ def _chosen(
         if config is None or not config.targets:
             raise UsageError("--all-targets needs a connectorctl.yaml that defines targets")
         return config.names
-    name = project.target or env.get(TARGET_ENV) or named
+    name = project.target or env.get(TARGET_ENV)
     if name:
         _check_known(name, config, "--target" if project.target else TARGET_ENV)
-        if named and name != named:
-            raise UsageError(f"the plan is for target {named!r}, not {name!r}")
         return (name,)
     if config is None or config.default_target is None:
         return ()
     return (_default_target(config, config.default_target, target, env),)
+
+
+def _of_saved_plan(
+    project: ProjectOptions, env: Mapping[str, str], config: ProjectConfig | None, named: str | None
+) -> tuple[str, ...]:
+    """A saved plan applies to the target it names; one made without a target, to `CTP_*`."""
+    wanted = project.target or env.get(TARGET_ENV)
+    if named is None:
+        if project.target:
+            raise UsageError("the plan was made without a target: give no --target with it")
+        return ()
+    if wanted and wanted != named:
+        raise UsageError(f"the plan is for target {named!r}, not {wanted!r}")
+    _check_known(named, config, "the plan's target")
+    return (named,)
 
 
 def _check_known(name: str, config: ProjectConfig | None, source: str) -> None:

@@ -24,10 +24,11 @@ def runs(
     fmt: str,
     *,
     named: str | None = None,
+    saved_plan: bool = False,
 ) -> list[TargetRun]:
     """The command's runs; problems in connectorctl.yaml are printed in the command's format."""
     try:
-        return target_runs(project, target, selection, env, named=named)
+        return target_runs(project, target, selection, env, named=named, saved_plan=saved_plan)
     except ConfigProblems as exc:
         print_problems(exc.problems, fmt)
         raise
@@ -64,7 +65,9 @@ def prepare_apply(
         wanted = options.project.target or env.get("CONNECTORCTL_TARGET")
         reviewed = plan_for_target(options.plan_file, wanted)
     named = None if reviewed is None else reviewed.target.name
-    run = runs(options.project, options.target, options.selection, env, fmt, named=named)[0]
+    saved = reviewed is not None
+    project, target, selection = options.project, options.target, options.selection
+    run = runs(project, target, selection, env, fmt, named=named, saved_plan=saved)[0]
     options = dataclasses.replace(options, target=run.target, selection=run.selection)
     config, defaulted = run.config, options.project.defaulted
     if config is not None and config.parallelism is not None and "parallelism" in defaulted:
