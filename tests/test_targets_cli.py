@@ -434,3 +434,18 @@ def test_plan_made_without_a_target_applies_with_ctp_settings(
     )
     assert run(capsys, "apply", "--plan", "plain.json", "--auto-approve")[0] == 0
     assert changes(plan_json(capsys, "--target", "production")) == {"payment-gateway": "unchanged"}
+
+
+def test_same_key_for_overlapping_targets_is_a_duplicate_in_every_target(
+    projects: dict[str, Project], capsys: Capture
+) -> None:
+    write_manifest("payment-gateway", "targets: [production]\n")
+    other = MANIFEST.format(key="payment-gateway", name="Payments (prod)")
+    Path("connectors/prod.yaml").write_text(other + "targets: [production]\n", encoding="utf-8")
+    problem = (
+        "connectors/prod.yaml:3:1: duplicate connector key 'payment-gateway' "
+        "(also defined at connectors/payment-gateway.yaml:3:1)\n"
+    )
+    for target in ("staging", "production"):
+        code, out, _ = run(capsys, "validate", "--target", target)
+        assert (code, out) == (1, problem + "1 problem in 1 file\n")

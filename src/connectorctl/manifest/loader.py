@@ -16,7 +16,12 @@ from typing import Any
 from connectorctl.config import Selection
 from connectorctl.manifest.interpolate import interpolate
 from connectorctl.manifest.schemacheck import check_manifest, show
-from connectorctl.manifest.targets import config_excluded, for_selected_target, target_problems
+from connectorctl.manifest.targets import (
+    config_excluded,
+    for_selected_target,
+    target_problems,
+    targets_overlap,
+)
 from connectorctl.manifest.yamlnodes import Document, Positions, compose, decode, to_plain
 from connectorctl.model import MANIFEST_API_VERSION, Desired, Location, Problem
 
@@ -68,7 +73,7 @@ def _for_target(
 ) -> tuple[list[_Parsed], list[str]]:
     """The documents for the selected target (`targets:`), and the keys left to other targets."""
     kept: list[_Parsed] = []
-    elsewhere: list[str] = []
+    elsewhere: list[_Parsed] = []
     for document in parsed:
         found = [] if document.desired is None else target_problems(document.desired, selection)
         problems.extend(found)
@@ -76,9 +81,30 @@ def _for_target(
             kept.append(_Parsed(None, document.key, document.key_place, ()))
         elif document.desired is None or for_selected_target(document.desired, selection):
             kept.append(document)
-        elif document.key is not None:
-            elsewhere.append(document.key)
-    return kept, elsewhere
+        else:
+            elsewhere.append(document)
+    problems.extend(_duplicates_elsewhere(kept, elsewhere))
+    return kept, [document.key for document in elsewhere if document.key is not None]
+
+
+def _duplicates_elsewhere(kept: Sequence[_Parsed], elsewhere: Sequence[_Parsed]) -> list[Problem]:
+    """The same key in two documents whose `targets:` overlap, one of them for another target."""
+    problems: list[Problem] = []
+    seen: list[_Parsed] = [d for d in kept if d.desired is not None]
+    for document in elsewhere:
+        place = document.key_place
+        for earlier in seen:
+            if (
+                place
+                and earlier.key == document.key
+                and targets_overlap(earlier.desired, document.desired)
+            ):
+                also = f"also defined at {earlier.key_place}"
+                message = f"duplicate connector key '{document.key}' ({also})"
+                problems.append(Problem(place.file, place.line, place.col, message))
+                break
+        seen.append(document)
+    return problems
 
 
 def display_path(path: str | Path) -> str:

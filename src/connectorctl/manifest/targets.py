@@ -38,6 +38,14 @@ def for_selected_target(desired: Desired, selection: Selection) -> bool:
     return names is None or selection.target in names
 
 
+def targets_overlap(first: Desired | None, second: Desired | None) -> bool:
+    """Whether two manifests can meet in one target (no `targets:` means every target)."""
+    if first is None or second is None:
+        return False
+    one, two = first.spec.get("targets"), second.spec.get("targets")
+    return one is None or two is None or bool(set(one) & set(two))
+
+
 def config_excluded(file: Path, selection: Selection) -> bool:
     """Whether an `exclude:` glob of connectorctl.yaml matches the file (relative to the config)."""
     if not selection.config_excludes or selection.config_dir is None:
