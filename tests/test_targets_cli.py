@@ -328,9 +328,9 @@ def test_default_target_applies_only_without_ctp_settings(
     monkeypatch.setenv("CTP_PROJECT_KEY", "acme-prod")
     code, _, err = run(capsys, "plan")
     assert code == 1
-    assert err.startswith(
-        "error: connectorctl.yaml sets defaultTarget 'production', and CTP_PROJECT_KEY also "
-        "choose a project"
+    assert err == (
+        "error: two sources choose the project: defaultTarget 'production' in connectorctl.yaml, "
+        "and CTP_PROJECT_KEY; pass --target NAME, or unset CTP_PROJECT_KEY\n"
     )
     assert plan_json(capsys, "--target", "staging")["target"]["name"] == "staging"
 

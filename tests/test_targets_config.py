@@ -237,3 +237,15 @@ def test_schema_config_prints_the_config_schema(capsys: Capture) -> None:
 )
 def test_exit_codes_combine_by_severity(codes: list[int], combined: int) -> None:
     assert combine_exit_codes(codes) == combined
+
+
+def test_paths_are_relative_to_a_config_named_from_elsewhere(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "ci").mkdir()
+    monkeypatch.chdir(repo / "ci")
+    project = ProjectOptions(target="production", config="../connectorctl.yaml")
+    [run] = target_runs(project, TargetOptions(), Selection(), {})
+    assert run.selection.paths == ("../connectors",)
+    loaded = load_manifests(run.selection, run.env)
+    assert [d.location.file for d in loaded.desired] == ["../connectors/payments/p.yaml"]

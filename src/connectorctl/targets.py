@@ -109,12 +109,11 @@ def _default_target(
     """defaultTarget, unless the environment or flags already choose a project: then an error."""
     others = [name for name in _CHOOSING_ENV if env.get(name)]
     if target.chooses_target:
-        others.append("target flags (--project-key, --region, URLs or --scopes)")
+        others.append("the target flags (--project-key, --region, URLs, --scopes)")
     if others:
         raise ConfigError(
-            f"{config.file} sets defaultTarget {default!r}, and {' and '.join(others)} "
-            f"also choose a project: pass --target {default} (or another target), "
-            "or unset the CTP_* variables"
+            f"two sources choose the project: defaultTarget {default!r} in {config.file}, "
+            f"and {' and '.join(others)}; pass --target NAME, or unset {' and '.join(others)}"
         )
     return default
 
