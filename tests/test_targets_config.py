@@ -249,3 +249,18 @@ def test_paths_are_relative_to_a_config_named_from_elsewhere(
     assert run.selection.paths == ("../connectors",)
     loaded = load_manifests(run.selection, run.env)
     assert [d.location.file for d in loaded.desired] == ["../connectors/payments/p.yaml"]
+
+
+def test_config_defaults_fill_only_options_left_at_their_defaults(repo: Path) -> None:
+    from connectorctl.commands._targets import prepare_apply
+    from connectorctl.config import ApplyOptions
+
+    project = ProjectOptions(target="staging", defaulted=("parallelism", "timeout"))
+    options = ApplyOptions(Selection(), TargetOptions(), project=project)
+    prepared, env, reviewed = prepare_apply(options, {}, "text")
+    assert (prepared.parallelism, prepared.timeout, reviewed) == (4, 90.0, None)
+    assert env == {"TAG": "v1.5.0-rc.1"}
+    given = ProjectOptions(target="staging", defaulted=("timeout",))
+    options = ApplyOptions(Selection(), TargetOptions(), parallelism=2, project=given)
+    prepared, _, _ = prepare_apply(options, {}, "text")
+    assert (prepared.parallelism, prepared.timeout) == (2, 90.0)
