@@ -298,7 +298,9 @@ def test_plan_json_and_out_file_validate_and_are_reproducible(
     data = json.loads(first)
     jsonschema.validate(data, load_schema("plan.schema.json"))
     assert data["created_at"] == "2023-11-14T22:13:20Z"
+    assert data["kind"] == "Plan"
     assert data["target"] == {
+        "name": None,
         "connect_url": env["CTP_CONNECT_URL"].rstrip("/"),
         "project_key": emulator.project_key,
     }

@@ -108,10 +108,12 @@ def validate(data: Any) -> None:
 def test_plan_json_has_the_documented_shape() -> None:
     data = json.loads(plan_to_json(sample_plan()))
     assert list(data) == [
-        "format_version", "connectorctl_version", "target", "created_at", "summary",
+        "format_version", "kind", "connectorctl_version", "target", "created_at", "summary",
         "connectors", "unmanaged",
     ]  # fmt: skip
     assert data["format_version"] == "1"
+    assert data["kind"] == "Plan"
+    assert list(data["target"]) == ["name", "connect_url", "project_key"]
     assert data["connectorctl_version"] == __version__
     assert data["summary"] == {"create": 1, "update": 1, "delete": 0, "replace": 0,
                                "unchanged": 2, "blocked": 1, "unmanaged": 2}  # fmt: skip

@@ -14,7 +14,14 @@ from typing import Any, TypeVar
 import click
 
 from connectorctl import __version__
-from connectorctl.config import ApplyOptions, ExportOptions, PlanOptions, Selection, TargetOptions
+from connectorctl.config import (
+    ApplyOptions,
+    ExportOptions,
+    PlanOptions,
+    ProjectOptions,
+    Selection,
+    TargetOptions,
+)
 from connectorctl.errors import ConnectorctlError, ExitCode
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,6 +65,44 @@ def _target(ctx: click.Context, kwargs: dict[str, Any]) -> TargetOptions:
 
 def _target_names() -> tuple[str, ...]:
     return ("connect_url", "auth_url", "region", "project_key", "scopes", "emulator", "debug")
+
+
+def project_options(func: F) -> F:
+    """Add --target and --config (connectorctl.yaml); any command that talks to a target uses it."""
+    func = click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="Project config [env CONNECTORCTL_CONFIG; default connectorctl.yaml found upwards].",
+    )(func)
+    return click.option(
+        "--target",
+        "target_name",
+        metavar="NAME",
+        help="Use this target of connectorctl.yaml [env CONNECTORCTL_TARGET].",
+    )(func)
+
+
+def all_targets_option(func: F) -> F:
+    return click.option(
+        "--all-targets", is_flag=True, help="Run once per target of connectorctl.yaml."
+    )(func)
+
+
+def _project(ctx: click.Context, kwargs: dict[str, Any]) -> ProjectOptions:
+    """The project options out of `kwargs`; `defaulted` names options the config may set."""
+    defaulted = tuple(
+        name
+        for name in ("parallelism", "timeout")
+        if name in kwargs and ctx.get_parameter_source(name) is click.core.ParameterSource.DEFAULT
+    )
+    return ProjectOptions(
+        target=kwargs.pop("target_name"),
+        config=kwargs.pop("config_file"),
+        all_targets=kwargs.pop("all_targets", False),
+        defaulted=defaulted,
+    )
 
 
 def manifest_paths(func: F) -> F:
@@ -132,7 +177,10 @@ def cli(ctx: click.Context, /, **kwargs: Any) -> None:
 @cli.command()
 @manifest_paths
 @format_option(VALIDATE_FORMATS)
-def validate(paths: tuple[str, ...], excludes: tuple[str, ...], output_format: str) -> int:
+@project_options
+@all_targets_option
+@click.pass_context
+def validate(ctx: click.Context, /, **kwargs: Any) -> int:
     """Check manifests offline: YAML, schema, ${VAR} interpolation, duplicate keys.
 
     PATHS are files or directories (searched for *.yaml and *.yml); default ".".
@@ -140,12 +188,15 @@ def validate(paths: tuple[str, ...], excludes: tuple[str, ...], output_format: s
     """
     from connectorctl.commands import validate as command
 
-    return command.run(Selection(paths=paths, excludes=excludes), output_format)
+    project = _project(ctx, kwargs)
+    selection = Selection(paths=kwargs["paths"], excludes=kwargs["excludes"])
+    return command.run(selection, kwargs["output_format"], project)
 
 
 @cli.command()
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
-def schema(output: str | None) -> int:
+@click.option("--config", is_flag=True, help="The connectorctl.yaml schema instead.")
+def schema(output: str | None, config: bool) -> int:
     """Print the manifest JSON Schema, for editors.
 
     With yaml-language-server, start a manifest with
@@ -153,7 +204,7 @@ def schema(output: str | None) -> int:
     """
     from connectorctl.commands import schema as command
 
-    return command.run(output)
+    return command.run_config(output) if config else command.run(output)
 
 
 @cli.command()
@@ -172,6 +223,8 @@ def schema(output: str | None) -> int:
     help="Plan the lifecycle step again after a failed publish or rejected preview.",
 )
 @target_options
+@project_options
+@all_targets_option
 @click.pass_context
 def plan(ctx: click.Context, /, **kwargs: Any) -> int:
     """Show the update actions that bring the live connectors to the manifests.
@@ -180,9 +233,9 @@ def plan(ctx: click.Context, /, **kwargs: Any) -> int:
     """
     from connectorctl.commands import plan as command
 
-    target = _target(ctx, kwargs)
+    target, project = _target(ctx, kwargs), _project(ctx, kwargs)
     selection = Selection(kwargs.pop("paths"), kwargs.pop("keys"), kwargs.pop("excludes"))
-    return command.run(PlanOptions(selection=selection, target=target, **kwargs))
+    return command.run(PlanOptions(selection, target, project=project, **kwargs))
 
 
 @cli.command()
@@ -213,6 +266,7 @@ def plan(ctx: click.Context, /, **kwargs: Any) -> int:
     help="Send the lifecycle step again after a failed publish or rejected preview.",
 )
 @target_options
+@project_options
 @click.pass_context
 def apply(ctx: click.Context, /, **kwargs: Any) -> int:
     """Apply the plan: create and update connectors, then preview or publish.
@@ -221,9 +275,9 @@ def apply(ctx: click.Context, /, **kwargs: Any) -> int:
     """
     from connectorctl.commands import apply as command
 
-    target = _target(ctx, kwargs)
+    target, project = _target(ctx, kwargs), _project(ctx, kwargs)
     selection = Selection(kwargs.pop("paths"), kwargs.pop("keys"), kwargs.pop("excludes"))
-    return command.run(ApplyOptions(selection=selection, target=target, **kwargs))
+    return command.run(ApplyOptions(selection, target, project=project, **kwargs))
 
 
 @cli.command()
@@ -237,13 +291,14 @@ def apply(ctx: click.Context, /, **kwargs: Any) -> int:
 )
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 @target_options
+@project_options
 @click.pass_context
 def export(ctx: click.Context, /, **kwargs: Any) -> int:
     """Write manifests for connectors that already exist (a plan right after is empty)."""
     from connectorctl.commands import export as command
 
-    target = _target(ctx, kwargs)
-    return command.run(ExportOptions(target=target, **kwargs))
+    target, project = _target(ctx, kwargs), _project(ctx, kwargs)
+    return command.run(ExportOptions(target=target, project=project, **kwargs))
 
 
 @cli.command()

@@ -293,6 +293,7 @@ class Target:
 
     connect_url: str
     project_key: str
+    name: str | None = None  # the connectorctl.yaml target, None without one
 
 
 @dataclass(frozen=True)

@@ -56,12 +56,21 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     unmanaged = None if plan.unmanaged is None else list(plan.unmanaged)
     return {
         "format_version": FORMAT_VERSION,
+        "kind": "Plan",
         "connectorctl_version": __version__,
-        "target": {"connect_url": plan.target.connect_url, "project_key": plan.target.project_key},
+        "target": _target_to_dict(plan.target),
         "created_at": plan.created_at,
         "summary": plan_summary(plan),
         "connectors": [connector_to_dict(c) for c in plan.connectors],
         "unmanaged": unmanaged,
+    }
+
+
+def _target_to_dict(target: Target) -> dict[str, str | None]:
+    return {
+        "name": target.name,
+        "connect_url": target.connect_url,
+        "project_key": target.project_key,
     }
 
 
@@ -143,7 +152,9 @@ def plan_from_dict(data: Any) -> Plan:
     connectors = tuple(_connector_from_dict(c) for c in data["connectors"])
     unmanaged = data["unmanaged"]
     plan = Plan(
-        target=Target(data["target"]["connect_url"], data["target"]["project_key"]),
+        target=Target(
+            data["target"]["connect_url"], data["target"]["project_key"], data["target"]["name"]
+        ),
         created_at=data["created_at"],
         connectors=connectors,
         unmanaged=None if unmanaged is None else tuple(unmanaged),

@@ -6,7 +6,7 @@ Nothing here prints: manifest problems travel in ManifestProblems, remote notes 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from connectorctl.api.remote import RemoteState, fetch_remote
@@ -39,12 +39,28 @@ class ManifestProblems(ManifestError):
 
 def load_desired(selection: Selection, env: Mapping[str, str]) -> tuple[Desired, ...]:
     """The selected manifests; problems raise ManifestProblems."""
+    return load_for_target(selection, env)[0]
+
+
+def load_for_target(
+    selection: Selection, env: Mapping[str, str]
+) -> tuple[tuple[Desired, ...], tuple[str, ...]]:
+    """The selected manifests, and the keys declared only for other targets (see build_plan)."""
     from connectorctl.manifest.loader import load_manifests
 
     loaded = load_manifests(selection, env)
     if loaded.problems:
         raise ManifestProblems(loaded.problems)
-    return select_keys(loaded.desired, selection.keys)
+    return select_keys(loaded.desired, selection.keys), loaded.elsewhere
+
+
+def declared_elsewhere(selection: Selection, env: Mapping[str, str]) -> tuple[str, ...]:
+    """Keys that manifests declare only for other targets: never "unmanaged" in this one."""
+    from connectorctl.manifest.loader import load_manifests
+
+    if selection.target is None:
+        return ()
+    return load_manifests(selection, env).elsewhere
 
 
 def select_keys(desired: Sequence[Desired], keys: Sequence[str]) -> tuple[Desired, ...]:
@@ -73,6 +89,7 @@ def build_plan(
     by_key: bool,
     created_at: str,
     retry_failed: bool = False,
+    elsewhere: Collection[str] = (),
 ) -> PlanResult:
     """Read the live state of the desired connectors and diff: the one plan pipeline."""
     from connectorctl.planning import make_plan
@@ -83,7 +100,15 @@ def build_plan(
         remote.by_key,
         target=session.target,
         created_at=created_at,
-        unmanaged=remote.unmanaged,
+        unmanaged=_without(remote.unmanaged, elsewhere),
         retry_failed=retry_failed,
     )
     return PlanResult(plan=plan, desired=tuple(desired), remote=remote)
+
+
+def _without(keys: Sequence[str] | None, elsewhere: Collection[str]) -> tuple[str, ...] | None:
+    """Unmanaged keys, less those another target's manifests declare."""
+    if keys is None or not elsewhere:
+        return None if keys is None else tuple(keys)
+    declared = set(elsewhere)
+    return tuple(key for key in keys if key not in declared)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connectorctl.api.client import ConnectClient
-from connectorctl.api.target import ResolvedTarget, resolve_target
+from connectorctl.api.target import ResolvedTarget, resolve_config_target, resolve_target
 from connectorctl.config import TargetOptions
 from connectorctl.emulator.options import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from connectorctl.errors import ConfigError
@@ -38,28 +38,38 @@ def open_session(options: TargetOptions, env: Mapping[str, str]) -> Iterator[Ses
     """Open a client for the chosen target; with `--emulator`, run the local emulator meanwhile."""
     debug = _stderr_line if options.debug else None
     with contextlib.ExitStack() as stack:
+        selected = options.selected
         if options.emulator:
-            resolved = stack.enter_context(_embedded_emulator())
+            # A target keeps its project (and so its data) in the emulator; URLs and credentials go.
+            key, name = (selected.project_key, selected.name) if selected else (None, None)
+            resolved = stack.enter_context(_embedded_emulator(key, name))
+        elif selected is not None:
+            resolved = resolve_config_target(selected, env)
         else:
             resolved = resolve_target(options, env)
         client = stack.enter_context(ConnectClient(resolved, debug=debug))
         target = resolved.plan_target
         if options.emulator:
-            target = Target(connect_url=EMULATOR_TARGET_URL, project_key=target.project_key)
+            target = Target(EMULATOR_TARGET_URL, target.project_key, target.name)
         yield Session(client=client, target=target)
 
 
 @contextlib.contextmanager
-def _embedded_emulator() -> Iterator[ResolvedTarget]:
+def _embedded_emulator(
+    project_key: str | None = None, name: str | None = None
+) -> Iterator[ResolvedTarget]:
+    from connectorctl.emulator.options import DEFAULT_PROJECT_KEY
     from connectorctl.emulator.server import start_emulator
 
+    # Each project keeps its own state file, so that several targets never share connectors.
+    db = EMULATOR_DB if project_key is None else emulator_db(project_key)
     try:
-        os.makedirs(EMULATOR_DB.parent, exist_ok=True)
-        running = start_emulator(db=str(EMULATOR_DB))
+        os.makedirs(db.parent, exist_ok=True)
+        running = start_emulator(db=str(db), project_key=project_key or DEFAULT_PROJECT_KEY)
     except (ValueError, OSError) as exc:
         raise ConfigError(f"the local emulator cannot start: {exc}") from exc
     with running as emulator:
-        state = EMULATOR_DB.as_posix()
+        state = db.as_posix()
         _stderr_line(f"using the local emulator at {emulator.url} (state in {state})")
         yield ResolvedTarget(
             connect_url=emulator.url.rstrip("/"),
@@ -67,7 +77,13 @@ def _embedded_emulator() -> Iterator[ResolvedTarget]:
             project_key=emulator.project_key,
             client_id=EMULATOR_CLIENT_ID,
             client_secret=EMULATOR_CLIENT_SECRET,
+            name=name,
         )
+
+
+def emulator_db(project_key: str) -> Path:
+    """The embedded emulator's state file for one target's project."""
+    return EMULATOR_DB.with_name(f"emulator-{project_key}.sqlite")
 
 
 def _stderr_line(line: str) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from connectorctl.config import TargetOptions
+from connectorctl.config import ConfigTarget, TargetOptions
 from connectorctl.errors import ConfigError
 from connectorctl.model import Target
 
@@ -29,10 +29,12 @@ class ResolvedTarget:
     client_secret: str = field(repr=False)
     scopes: tuple[str, ...] = ()
 
+    name: str | None = None
+
     @property
     def plan_target(self) -> Target:
         """The part of the target a plan records (no credentials)."""
-        return Target(connect_url=self.connect_url, project_key=self.project_key)
+        return Target(connect_url=self.connect_url, project_key=self.project_key, name=self.name)
 
 
 def resolve_target(options: TargetOptions, env: Mapping[str, str]) -> ResolvedTarget:
@@ -60,6 +62,34 @@ def resolve_target(options: TargetOptions, env: Mapping[str, str]) -> ResolvedTa
         client_id=env["CTP_CLIENT_ID"],
         client_secret=env["CTP_CLIENT_SECRET"],
         scopes=tuple(scopes.split()),
+    )
+
+
+def resolve_config_target(target: ConfigTarget, env: Mapping[str, str]) -> ResolvedTarget:
+    """A connectorctl.yaml target: its URLs and project, credentials from the variables it names.
+
+    None of the CTP_* variables is read.
+    """
+    default_connect, default_auth = region_urls(target.region or "")
+    connect_url = target.connect_url or default_connect
+    auth_url = target.auth_url or default_auth
+    for variable in (target.client_id_var, target.client_secret_var):
+        if not env.get(variable):
+            raise ConfigError(
+                f"target '{target.name}': the environment variable {variable} is not set "
+                f"(credentials of the target at {target.place})"
+            )
+    allow_http = env.get(ALLOW_HTTP_ENV, "") not in ("", "0")
+    for url in (connect_url, auth_url):
+        check_url(url, allow_http=allow_http)
+    return ResolvedTarget(
+        connect_url=connect_url.rstrip("/"),
+        auth_url=auth_url,
+        project_key=target.project_key,
+        client_id=env[target.client_id_var],
+        client_secret=env[target.client_secret_var],
+        scopes=target.scopes or (),
+        name=target.name,
     )
 
 

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from connectorctl.api.session import Session, open_session
 from connectorctl.commands._output import print_notes, print_problems
+from connectorctl.commands._targets import prepare_apply
 from connectorctl.config import ApplyOptions
 from connectorctl.errors import ConfigError, ConnectorctlError, ExitCode, PlanFileError, UsageError
 from connectorctl.model import Desired, Plan
@@ -25,10 +26,10 @@ def run(options: ApplyOptions) -> int:
     """Plan (or read `--plan FILE`), show it, confirm, apply, wait, verify; return the exit code."""
     from connectorctl.report.problems import resolve_format
 
-    env = os.environ
+    env: Mapping[str, str] = os.environ
     fmt = resolve_format(options.output_format, env)
     _check_options(options)
-    reviewed = _read_plan_file(options.plan_file)
+    options, env, reviewed = prepare_apply(options, env, fmt)
     desired = None if reviewed else _load_desired(options, env, fmt)
     with open_session(options.target, env) as session:
         plan = reviewed or _make_plan(session, options, desired or (), env)
@@ -56,17 +57,11 @@ def _load_desired(options: ApplyOptions, env: Mapping[str, str], fmt: str) -> tu
         raise
 
 
-def _read_plan_file(path: str | None) -> Plan | None:
-    from connectorctl.planfile import read_plan_file
-
-    return None if path is None else read_plan_file(path)
-
-
 def _make_plan(
     session: Session, options: ApplyOptions, desired: tuple[Desired, ...], env: Mapping[str, str]
 ) -> Plan:
     from connectorctl.planfile import created_at
-    from connectorctl.reconcile import build_plan
+    from connectorctl.reconcile import build_plan, declared_elsewhere
 
     result = build_plan(
         session,
@@ -74,6 +69,7 @@ def _make_plan(
         by_key=bool(options.selection.keys),
         created_at=created_at(env),
         retry_failed=options.retry_failed,
+        elsewhere=declared_elsewhere(options.selection, env),
     )
     print_notes(result.notes)
     return result.plan

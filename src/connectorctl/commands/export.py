@@ -19,6 +19,7 @@ from connectorctl.api.session import open_session
 from connectorctl.config import ExportOptions
 from connectorctl.errors import ConnectorctlError, ExitCode, NotFoundError
 from connectorctl.model import CREATOR_FIELDS, DRAFT_FIELDS, MANIFEST_API_VERSION, MANIFEST_KIND
+from connectorctl.targets import TargetRun
 
 SCHEMA_PATH = Path("schemas") / "manifest.schema.json"
 _SUB_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -29,7 +30,8 @@ _SUB_FIELDS: Mapping[str, tuple[str, ...]] = {
 
 def run(options: ExportOptions) -> int:
     """Read the connectors and write one manifest each; nothing at all when a file exists."""
-    with open_session(options.target, os.environ) as session:
+    target = _target_run(options).target
+    with open_session(target, os.environ) as session:
         if options.keys:
             connectors = _read_keys(session.client, options.keys)
         else:
@@ -44,6 +46,13 @@ def run(options: ExportOptions) -> int:
     _write_all(files)
     print(f"exported {len(files)} connector(s) to {out_dir.as_posix()}", file=sys.stderr)
     return ExitCode.OK
+
+
+def _target_run(options: ExportOptions) -> TargetRun:
+    from connectorctl.config import Selection
+    from connectorctl.targets import target_runs
+
+    return target_runs(options.project, options.target, Selection(), os.environ)[0]
 
 
 def _read_keys(client: ConnectClient, keys: Sequence[str]) -> list[dict[str, Any]]:

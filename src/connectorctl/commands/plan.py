@@ -1,4 +1,7 @@
-"""`connectorctl plan`: manifests × live state → the plan, rendered and optionally saved."""
+"""`connectorctl plan`: manifests × live state → the plan, rendered and optionally saved.
+
+With `--all-targets`, one plan per connectorctl.yaml target: a section each, one PlanSet in JSON.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,12 @@ from pathlib import Path
 
 from connectorctl.api.session import open_session
 from connectorctl.commands._output import print_notes, print_problems, write
+from connectorctl.commands._targets import combine_exit_codes, runs, section_header
 from connectorctl.config import PlanOptions
 from connectorctl.errors import ConnectorctlError, ExitCode
 from connectorctl.model import Plan
-from connectorctl.reconcile import ManifestProblems, build_plan, load_desired
+from connectorctl.reconcile import ManifestProblems, PlanResult, build_plan, load_for_target
+from connectorctl.targets import TargetRun
 
 
 def run(options: PlanOptions) -> int:
@@ -22,24 +27,74 @@ def run(options: PlanOptions) -> int:
 
     env = os.environ
     fmt = resolve_format(options.output_format, env)
-    try:
-        desired = load_desired(options.selection, env)
-    except ManifestProblems as exc:
-        print_problems(exc.problems, fmt)
-        raise
-    with open_session(options.target, env) as session:
-        result = build_plan(
-            session,
-            desired,
-            by_key=bool(options.selection.keys),
-            created_at=planfile.created_at(env),
-            retry_failed=options.retry_failed,
-        )
+    target_runs = runs(options.project, options.target, options.selection, env, fmt)
+    if options.project.all_targets:
+        return _run_all(target_runs, options, fmt)
+    result = _plan(target_runs[0], options, fmt)
     print_notes(result.notes)
     if options.out:
         _save(options.out, planfile.plan_to_json(result.plan))
     write(sys.stdout, render.render_plan(result.plan, fmt, color=render.use_color(sys.stdout, env)))
     return plan_exit_code(result.plan, detailed=options.detailed_exitcode)
+
+
+def _plan(target_run: TargetRun, options: PlanOptions, fmt: str) -> PlanResult:
+    from connectorctl import planfile
+
+    env = target_run.env
+    try:
+        desired, elsewhere = load_for_target(target_run.selection, env)
+    except ManifestProblems as exc:
+        if fmt == "json" and options.project.all_targets:
+            # stdout holds the one PlanSet document; the problems go to stderr.
+            from connectorctl.report.problems import render_problems
+
+            write(sys.stderr, render_problems(exc.problems, "text"))
+        else:
+            print_problems(exc.problems, fmt)
+        raise
+    with open_session(target_run.target, env) as session:
+        return build_plan(
+            session,
+            desired,
+            by_key=bool(target_run.selection.keys),
+            created_at=planfile.created_at(env),
+            retry_failed=options.retry_failed,
+            elsewhere=elsewhere,
+        )
+
+
+def _run_all(target_runs: list[TargetRun], options: PlanOptions, fmt: str) -> int:
+    """One plan per target, a section each; a target that fails does not stop the others."""
+    from connectorctl.planset import planset_to_json
+    from connectorctl.report import plan as render
+
+    plans: list[Plan] = []
+    codes: list[int] = []
+    color = render.use_color(sys.stdout, os.environ)
+    for index, target_run in enumerate(target_runs):
+        if fmt != "json":
+            write(sys.stdout, ("\n" if index else "") + section_header(target_run.name, fmt))
+        try:
+            result = _plan(target_run, options, fmt)
+        except ConnectorctlError as exc:
+            print(f"error: target {target_run.name}: {exc}", file=sys.stderr, flush=True)
+            codes.append(exc.exit_code)
+            continue
+        print_notes(result.notes)
+        plans.append(result.plan)
+        codes.append(plan_exit_code(result.plan, detailed=options.detailed_exitcode))
+        if fmt != "json":
+            write(sys.stdout, render.render_plan(result.plan, fmt, color=color))
+    if fmt == "json":
+        write(sys.stdout, planset_to_json(plans))
+    if options.out:
+        if len(plans) == len(target_runs):
+            _save(options.out, planset_to_json(plans))
+        else:
+            print(f"error: {options.out} not written: not every target planned", file=sys.stderr)
+            codes.append(ExitCode.PROBLEMS)
+    return combine_exit_codes(codes)
 
 
 def plan_exit_code(plan: Plan, *, detailed: bool) -> int:

@@ -1,4 +1,4 @@
-"""`connectorctl schema`: print the manifest JSON Schema for editors."""
+"""`connectorctl schema`: print the manifest (or config) JSON Schema for editors."""
 
 from __future__ import annotations
 
@@ -12,7 +12,15 @@ from connectorctl.resources import schema_text
 
 def run(output: str | None) -> int:
     """Write the manifest schema to `output`, or print it."""
-    text = schema_text("manifest.schema.json")
+    return _write(schema_text("manifest.schema.json"), output)
+
+
+def run_config(output: str | None) -> int:
+    """Write the connectorctl.yaml schema to `output`, or print it."""
+    return _write(schema_text("config.schema.json"), output)
+
+
+def _write(text: str, output: str | None) -> int:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return ExitCode.OK

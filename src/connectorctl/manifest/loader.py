@@ -16,6 +16,12 @@ from typing import Any
 from connectorctl.config import Selection
 from connectorctl.manifest.interpolate import interpolate
 from connectorctl.manifest.schemacheck import check_manifest, show
+from connectorctl.manifest.targets import (
+    config_excluded,
+    for_selected_target,
+    target_problems,
+    targets_overlap,
+)
 from connectorctl.manifest.yamlnodes import Document, Positions, compose, decode, to_plain
 from connectorctl.model import MANIFEST_API_VERSION, Desired, Location, Problem
 
@@ -30,6 +36,8 @@ class LoadResult:
 
     desired: tuple[Desired, ...]
     problems: tuple[Problem, ...]
+    # Keys that manifests declare only for other connectorctl.yaml targets (`targets:`).
+    elsewhere: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,14 +55,56 @@ def load_manifests(selection: Selection, env: Mapping[str, str]) -> LoadResult:
     files, problems = find_manifest_files(selection.paths or (".",), selection.excludes)
     parsed: list[_Parsed] = []
     for path in files:
+        if config_excluded(path, selection):
+            continue
         file_problems, documents = _load_file(path, env)
         problems.extend(file_problems)
         parsed.extend(documents)
     for document in parsed:
         problems.extend(document.problems)
+    parsed, elsewhere = _for_target(parsed, selection, problems)
     desired, duplicates = _unique_keys(parsed)
     problems.extend(duplicates)
-    return LoadResult(tuple(desired), tuple(sorted(set(problems))))
+    return LoadResult(tuple(desired), tuple(sorted(set(problems))), tuple(sorted(set(elsewhere))))
+
+
+def _for_target(
+    parsed: Sequence[_Parsed], selection: Selection, problems: list[Problem]
+) -> tuple[list[_Parsed], list[str]]:
+    """The documents for the selected target (`targets:`), and the keys left to other targets."""
+    kept: list[_Parsed] = []
+    elsewhere: list[_Parsed] = []
+    for document in parsed:
+        found = [] if document.desired is None else target_problems(document.desired, selection)
+        problems.extend(found)
+        if found:
+            kept.append(_Parsed(None, document.key, document.key_place, ()))
+        elif document.desired is None or for_selected_target(document.desired, selection):
+            kept.append(document)
+        else:
+            elsewhere.append(document)
+    problems.extend(_duplicates_elsewhere(kept, elsewhere))
+    return kept, [document.key for document in elsewhere if document.key is not None]
+
+
+def _duplicates_elsewhere(kept: Sequence[_Parsed], elsewhere: Sequence[_Parsed]) -> list[Problem]:
+    """The same key in two documents whose `targets:` overlap, one of them for another target."""
+    problems: list[Problem] = []
+    seen: list[_Parsed] = [d for d in kept if d.desired is not None]
+    for document in elsewhere:
+        place = document.key_place
+        for earlier in seen:
+            if (
+                place
+                and earlier.key == document.key
+                and targets_overlap(earlier.desired, document.desired)
+            ):
+                also = f"also defined at {earlier.key_place}"
+                message = f"duplicate connector key '{document.key}' ({also})"
+                problems.append(Problem(place.file, place.line, place.col, message))
+                break
+        seen.append(document)
+    return problems
 
 
 def display_path(path: str | Path) -> str:
@@ -174,6 +224,8 @@ def _read_text(path: Path, file: str) -> tuple[str | None, Problem | None]:
 def _parse_document(document: Document, file: str, env: Mapping[str, str]) -> _Parsed:
     positions = Positions()
     raw = to_plain(document.root, positions)
+    if isinstance(raw, dict) and raw.get("kind") == "Config":
+        return _Parsed(None, None, None, ())  # connectorctl.yaml: not a manifest
     data, problems = _interpolate(raw, "", positions, file, env)
     start = Location(file, document.root.line, document.root.col)
     if not isinstance(data, dict) or data.get("apiVersion") != MANIFEST_API_VERSION:

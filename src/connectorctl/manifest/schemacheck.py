@@ -213,3 +213,24 @@ _EXPLAIN: dict[str, Callable[[Any, str, Positions], Found]] = {
     "minItems": _min_items,
     "uniqueItems": _unique,
 }
+
+
+@cache
+def _named_validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    from connectorctl.resources import load_schema
+
+    schema = load_schema(name)
+    return Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})))
+
+
+def check_document(data: Any, positions: Positions, file: str, schema_name: str) -> list[Problem]:
+    """Every violation of one document against another schema in `schemas/` (e.g. the config)."""
+    found: set[Problem] = set()
+    for error in _named_validator(schema_name).iter_errors(data):
+        path = ".".join(str(step) for step in error.absolute_path)
+        explain = _EXPLAIN.get(error.validator, _fallback)
+        for (line, col), message in explain(error, path, positions):
+            found.add(Problem(file, line, col, message))
+    return sorted(found)

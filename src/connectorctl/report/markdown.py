@@ -97,12 +97,17 @@ def _head(plan: Plan) -> str:
     unmanaged = "n/a" if plan.unmanaged is None else str(len(plan.unmanaged))
     titles = [c.value.title() for c in [*loud, *columns]] + ["Unmanaged"]
     return (
-        f"### connectorctl plan: {_code(plan.target.project_key)}\n\n"
+        f"### connectorctl plan: {_target_name(plan)}{_code(plan.target.project_key)}\n\n"
         f"Target {_code(plan.target.connect_url)}, planned at {_escape(plan.created_at)}.\n\n"
         f"| {' | '.join(titles)} |\n"
         f"|{'---:|' * len(titles)}\n"
         f"| {' | '.join([*counts, unmanaged])} |\n\n"
     )
+
+
+def _target_name(plan: Plan) -> str:
+    name = plan.target.name
+    return "" if name is None else f"target {_code(name)}, project "
 
 
 def _tail(plan: Plan) -> str:

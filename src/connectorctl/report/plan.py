@@ -117,7 +117,9 @@ def render_text(plan: Plan, options: RenderOptions) -> str:
 def _header(plan: Plan, style: Style) -> str:
     project = safe_text(plan.target.project_key)
     url = safe_text(plan.target.connect_url)
-    return style(f'Plan for project "{project}" at {url}', "bold") + f" ({plan.created_at})"
+    name = plan.target.name
+    target = "" if name is None else f'target "{safe_text(name)}": '
+    return style(f'Plan for {target}project "{project}" at {url}', "bold") + f" ({plan.created_at})"
 
 
 def connector_lines(change: ConnectorChange, style: Style) -> list[str]:
