@@ -14,7 +14,14 @@ from typing import Any, TypeVar
 import click
 
 from connectorctl import __version__
-from connectorctl.config import ApplyOptions, ExportOptions, PlanOptions, Selection, TargetOptions
+from connectorctl.config import (
+    ApplyOptions,
+    ExportOptions,
+    PlanOptions,
+    Selection,
+    ShowLiveOptions,
+    TargetOptions,
+)
 from connectorctl.errors import ConnectorctlError, ExitCode
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -244,6 +251,46 @@ def export(ctx: click.Context, /, **kwargs: Any) -> int:
 
     target = _target(ctx, kwargs)
     return command.run(ExportOptions(target=target, **kwargs))
+
+
+# --- show: `show --key K` (live resource) is here; `show PLANFILE` (render a saved plan) joins
+# --- this same command: dispatch on PLANFILE below, the two forms are mutually exclusive.
+@cli.command()
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--key",
+    metavar="KEY",
+    shell_complete=_complete_keys,
+    help="Show the live resource with this key (status, reports, comments, version).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(("ConnectorStaged", "Deployment")),
+    default="ConnectorStaged",
+    show_default=True,
+    help="The kind of the resource --key names.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("yaml", "json")),
+    default=None,
+    help="With --key: yaml (default) or json.",
+)
+@target_options
+@click.pass_context
+def show(ctx: click.Context, /, **kwargs: Any) -> int:
+    """Show a saved plan (PLANFILE) or the live state of one resource (--key K)."""
+    target = _target(ctx, kwargs)
+    planfile, key = kwargs.pop("planfile"), kwargs.pop("key")
+    if (planfile is None) == (key is None):
+        raise click.UsageError("give either PLANFILE or --key KEY (not both)")
+    if planfile is not None:
+        raise click.UsageError("show PLANFILE is not available in this build")
+    from connectorctl.commands import show_live
+
+    fmt = kwargs.pop("output_format") or "yaml"
+    return show_live.run(ShowLiveOptions(target=target, key=key, output_format=fmt, **kwargs))
 
 
 @cli.command()

@@ -68,3 +68,13 @@ class ExportOptions:
     keys: tuple[str, ...] = ()
     output_dir: str = "."
     force: bool = False
+
+
+@dataclass(frozen=True)
+class ShowLiveOptions:
+    """`show --key K`: one live resource, printed as yaml or json."""
+
+    target: TargetOptions
+    key: str
+    kind: str = "ConnectorStaged"
+    output_format: str = "yaml"
