@@ -139,7 +139,17 @@ def cli(ctx: click.Context, /, **kwargs: Any) -> None:
 @cli.command()
 @manifest_paths
 @format_option(VALIDATE_FORMATS)
-def validate(paths: tuple[str, ...], excludes: tuple[str, ...], output_format: str) -> int:
+@click.option(
+    "--allow-undefined-vars",
+    is_flag=True,
+    help="An undefined ${VAR} is a warning, not a problem (for variables only CI sets).",
+)
+def validate(
+    paths: tuple[str, ...],
+    excludes: tuple[str, ...],
+    output_format: str,
+    allow_undefined_vars: bool,
+) -> int:
     """Check manifests offline: YAML, schema, ${VAR} interpolation, duplicate keys.
 
     PATHS are files or directories (searched for *.yaml and *.yml); default ".".
@@ -147,7 +157,8 @@ def validate(paths: tuple[str, ...], excludes: tuple[str, ...], output_format: s
     """
     from connectorctl.commands import validate as command
 
-    return command.run(Selection(paths=paths, excludes=excludes), output_format)
+    selection = Selection(paths=paths, excludes=excludes)
+    return command.run(selection, output_format, allow_undefined_vars=allow_undefined_vars)
 
 
 @cli.command()
