@@ -11,7 +11,7 @@ from connectorctl.report.progress import ProgressReporter, finished_line
 
 def test_not_a_terminal_lists_each_resource_that_sent_something_as_it_finishes() -> None:
     stream = io.StringIO()
-    progress = ProgressReporter(stream, total=4)
+    progress = ProgressReporter(stream, total=5)
     progress.unchanged(1)
     progress.started("payment-gateway")
     progress.started("tax-sync")
@@ -20,9 +20,12 @@ def test_not_a_terminal_lists_each_resource_that_sent_something_as_it_finishes()
     progress.finished("tax-sync", "created", requests=3, retries=2)
     progress.finished("erp-sync", "unchanged")
     progress.finished("payment-gateway", "updated", requests=1)
+    progress.finished("order-tools", "blocked")
     progress.close()
     assert stream.getvalue() == (
-        "tax-sync: created (3 requests, 2 retries)\npayment-gateway: updated (1 request)\n"
+        "tax-sync: created (3 requests, 2 retries)\n"
+        "payment-gateway: updated (1 request)\n"
+        "order-tools: blocked\n"
     )
 
 

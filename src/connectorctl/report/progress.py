@@ -84,11 +84,14 @@ class ProgressReporter:
 
 
 def finished_line(key: str, result: str, requests: int, retries: int = 0) -> str:
-    """`payment-gateway: updated (2 requests, 1 retry)`."""
+    """`payment-gateway: updated (2 requests, 1 retry)`; `tax-sync: blocked` (nothing sent)."""
+    line = f"{safe_text(key)}: {safe_text(result)}"
+    if not requests and not retries:
+        return line
     counts = [_plural(requests, "request")]
     if retries:
         counts.append(_plural(retries, "retry", "retries"))
-    return f"{safe_text(key)}: {safe_text(result)} ({', '.join(counts)})"
+    return f"{line} ({', '.join(counts)})"
 
 
 def _plural(count: int, one: str, many: str | None = None) -> str:
