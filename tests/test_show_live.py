@@ -198,8 +198,8 @@ def test_hostile_strings_cannot_start_a_line_or_reach_the_terminal(fmt: str) -> 
 
 
 def test_safe_yaml_keeps_plain_strings_plain() -> None:
-    assert safe_yaml({"name": "Zahlung é", "n": 2, "list": ["a"]}) == (
-        "name: Zahlung é\nn: 2\nlist:\n  - a\n"
+    assert safe_yaml({"name": "Zahlung é", "n": 2, "list": ["a"], "none": None}) == (
+        "name: Zahlung é\nn: 2\nlist:\n  - a\nnone: null\n"
     )
 
 

@@ -10,6 +10,7 @@ import io
 import json
 import unicodedata
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, cast
 
 SUMMARY_FIELDS = ("status", "isPreviewable", "hasChanges", "version")
@@ -59,9 +60,25 @@ def safe_yaml(data: Any) -> str:
     yaml.allow_unicode = True
     yaml.width = 1_000_000_000  # never fold: a folded line could begin with the value's text
     yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.Representer = _null_representer()
     stream = io.StringIO()
     yaml.dump(_quoted(data), stream)
     return "".join(_escape_char(ch) for ch in stream.getvalue())
+
+
+@cache
+def _null_representer() -> Any:
+    """ruamel's representer with `null` spelled out (it writes nothing), on a subclass of ours."""
+    from ruamel.yaml.representer import RoundTripRepresenter
+
+    class NullRepresenter(RoundTripRepresenter):
+        pass
+
+    def represent_null(representer: Any, _: None) -> Any:
+        return representer.represent_scalar("tag:yaml.org,2002:null", "null")
+
+    NullRepresenter.add_representer(type(None), represent_null)
+    return NullRepresenter
 
 
 def _quoted(value: Any) -> Any:
