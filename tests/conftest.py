@@ -24,10 +24,7 @@ def connect_examples() -> Path:
 # ---------------------------------------------------------------------------------------------
 # The Connect API emulator over a real loopback socket.
 
-DEFAULT_CLIENT_SECRETS = {
-    "emulator-client": "emulator-secret",
-    "emulator-viewer": "emulator-viewer-secret",
-}
+from connectorctl.emulator.options import DEFAULT_CLIENT_SECRETS  # noqa: E402
 
 
 class EmulatorHandle:

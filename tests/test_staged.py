@@ -199,7 +199,7 @@ def test_field_change_on_a_draft_does_not_set_has_changes(created: dict[str, Any
          "ConnectorStagedPreviewRequestUnderProcess"),
         ({"status": "InCertification"}, {"action": "publish", "certification": True},
          "ConnectorStagedInCertification"),
-        ({"status": "ReadyForCertification"}, {"action": "publish", "certification": False},
+        ({"status": "ReadyForCertification"}, {"action": "publish", "certification": True},
          "ConnectorStagedInCertification"),
         ({"private": False}, {"action": "removePrivateProject",
                               "privateProject": "europe-west1.gcp:acme-prod"},

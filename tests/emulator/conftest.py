@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from connectorctl.emulator.options import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
 DRAFT: dict[str, Any] = {
     "key": "payment-gateway",
     "name": "Payment Gateway",
@@ -19,7 +21,9 @@ DRAFT: dict[str, Any] = {
 class Api:
     """The Connect API of the emulator, with a token for one client."""
 
-    def __init__(self, url: str, client: str = "emulator-client", secret: str = "emulator-secret"):
+    def __init__(
+        self, url: str, client: str = DEFAULT_CLIENT_ID, secret: str = DEFAULT_CLIENT_SECRET
+    ) -> None:
         self.http = httpx.Client(base_url=url, timeout=10)
         token = self.http.post(
             "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client, secret)

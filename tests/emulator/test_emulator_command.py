@@ -62,7 +62,9 @@ def test_serves_and_never_prints_the_secret(tmp_path: Any) -> None:
 
 def test_default_clients_and_fault_flags() -> None:
     process, lines = _start("--seed", "3", "--fail-rate", "503=1", "--retry-after", "0",
-                            "--no-transition-bumps-version", "--publish-delay", "0")  # fmt: skip
+                            "--no-transition-bumps-version", "--publish-delay", "0",
+                            "--no-staged-change-resets-previewable", "--unlist-uncertified",
+                            "refused", "--no-unlist-clears-listed")  # fmt: skip
     try:
         banner = "".join(lines)
         assert "emulator-client" in banner and "emulator-secret" not in banner
@@ -72,6 +74,13 @@ def test_default_clients_and_fault_flags() -> None:
         assert httpx.get(f"{url}/connectors/drafts").status_code == 503
         settings = httpx.get(f"{url}/_emulator/settings").json()
         assert (settings["transitions_bump_version"], settings["publish_delay"]) == (False, 0)
+        unknowns = (
+            "staged_change_resets_previewable",
+            "unlist_uncertified",
+            "unlist_clears_listed",
+        )
+        assert [settings[name] for name in unknowns] == [False, "refused", False]
+        assert settings["processing_error_code"] == "ConnectorStagedInCertification"
     finally:
         _stop(process)
 

@@ -89,8 +89,27 @@ def test_in_certification_refuses_publish_but_takes_fields(emulator: Any, api: A
     api.update(KEY, 1, CERTIFY)
     advance(emulator, 3)
     assert api.get(KEY).json()["status"] == "ReadyForCertification"
-    assert error_code(api.update(KEY, 3, PUBLISH)) == "ConnectorStagedInCertification"
+    assert error_code(api.update(KEY, 3, CERTIFY)) == "ConnectorStagedInCertification"
     assert api.update(KEY, 3, SET_NAME).json()["name"] == "Renamed"
+
+
+def test_publish_without_certification_is_taken_during_a_certification(
+    emulator: Any, api: Api
+) -> None:
+    # The facts: ConnectorStagedInCertification is only for a publish that requires certification.
+    api.create()
+    api.update(KEY, 1, CERTIFY)
+    advance(emulator, 3)
+    assert api.get(KEY).json()["status"] == "ReadyForCertification"
+    taken = api.update(KEY, 3, PUBLISH)
+    assert (taken.status_code, taken.json()["status"], taken.json()["version"]) == (
+        201,
+        "Processing",
+        4,
+    )
+    advance(emulator, 3)
+    body = api.get(KEY).json()
+    assert (body["status"], body["private"]) == ("Published", True)
 
 
 def test_updates_while_processing_use_the_configured_code(emulator: Any, api: Api) -> None:
@@ -98,7 +117,7 @@ def test_updates_while_processing_use_the_configured_code(emulator: Any, api: Ap
     api.update(KEY, 1, PUBLISH)
     refused = api.update(KEY, 2, SET_NAME)
     assert refused.status_code == 400
-    assert error_code(refused) == "ConnectorStagedPublishRequestUnderProcess"
+    assert error_code(refused) == "ConnectorStagedInCertification"
     emulator.admin("POST", "settings", {"processing_error_code": "General"})
     assert error_code(api.update(KEY, 2, SET_NAME)) == "General"
     assert api.get(KEY).json()["name"] != "Renamed"

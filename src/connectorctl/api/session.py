@@ -12,6 +12,7 @@ from pathlib import Path
 from connectorctl.api.client import ConnectClient
 from connectorctl.api.target import ResolvedTarget, resolve_target
 from connectorctl.config import TargetOptions
+from connectorctl.emulator.options import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from connectorctl.errors import ConfigError
 from connectorctl.model import Target
 
@@ -20,8 +21,8 @@ EMULATOR_DB = Path(".connectorctl") / "emulator.sqlite"
 # so two plans of the same state stay byte-identical and a saved plan applies to the next run.
 EMULATOR_TARGET_URL = "http://connectorctl-emulator.localhost"
 # The emulator's default client: a local test fixture, not a credential.
-EMULATOR_CLIENT_ID = "emulator-client"
-EMULATOR_CLIENT_SECRET = "emulator-secret"
+EMULATOR_CLIENT_ID = DEFAULT_CLIENT_ID
+EMULATOR_CLIENT_SECRET = DEFAULT_CLIENT_SECRET
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,26 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from connectorctl.emulator.options import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_DB,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEFAULT_PROJECT_KEY,
+    VIEWER_CLIENT_ID,
+    VIEWER_CLIENT_SECRET,
+    EmulatorOptions,
+)
+from connectorctl.emulator.settings import PROCESSING_ERROR_CODE, UNLIST_UNCERTIFIED
 from connectorctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from connectorctl.emulator.runtime import EmulatorRuntime
 
 _EXTRA_MISSING = "the emulator needs the 'emulator' extra: pip install 'connectorctl[emulator]'"
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -44,14 +59,13 @@ def fault_body(
     }  # fmt: skip
 
 
-def _clients(given: Sequence[str]) -> list[str] | None:
+def _clients(given: Sequence[str]) -> tuple[str, ...]:
     if given:
-        return list(given)
-    from_env = os.environ.get("CONNECTORCTL_EMULATOR_CLIENTS", "").split()
-    return from_env or None
+        return tuple(given)
+    return tuple(os.environ.get("CONNECTORCTL_EMULATOR_CLIENTS", "").split())
 
 
-def _banner(url: str, db: str, runtime: Any) -> str:
+def _banner(url: str, db: str, runtime: EmulatorRuntime) -> str:
     clients = runtime.issuer.clients
     first = clients[0].client_id
     lines = [
@@ -75,17 +89,17 @@ def _banner(url: str, db: str, runtime: Any) -> str:
 
 
 @click.command("emulator")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
-    default=8080,
+    default=DEFAULT_PORT,
     show_default=True,
     type=click.IntRange(0, 65535),
     help="Port (0 picks a free one).",
 )
-@click.option("--db", default=":memory:", show_default=True, help="SQLite file for the state.")
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite file for the state.")
 @click.option(
-    "--project-key", default="emulator-project", show_default=True, help="The project's key."
+    "--project-key", default=DEFAULT_PROJECT_KEY, show_default=True, help="The project's key."
 )
 @click.option(
     "--client",
@@ -153,7 +167,7 @@ def _banner(url: str, db: str, runtime: Any) -> str:
 )
 @click.option(
     "--processing-error-code",
-    default="ConnectorStagedPublishRequestUnderProcess",
+    default=PROCESSING_ERROR_CODE,
     show_default=True,
     help="Error code of an update while Processing.",
 )
@@ -171,16 +185,66 @@ def _banner(url: str, db: str, runtime: Any) -> str:
     type=click.FloatRange(0),
     help="Seconds a publish stays Processing.",
 )
-def emulator_command(**options: Any) -> int:
+@click.option(
+    "--no-staged-change-resets-previewable",
+    is_flag=True,
+    help="A staged-data change keeps isPreviewable (default: it goes back to none).",
+)
+@click.option(
+    "--unlist-uncertified",
+    type=click.Choice(UNLIST_UNCERTIFIED),
+    default="works",
+    show_default=True,
+    help="Whether unlist works on a connector that is not certified.",
+)
+@click.option(
+    "--no-unlist-clears-listed", is_flag=True, help="unlist keeps alreadyListed as it is."
+)
+def emulator_command(
+    *, host: str, port: int, db: str, project_key: str, clients: tuple[str, ...], seed: int,
+    latency_ms: int, fail_rates: tuple[str, ...], retry_after: int, drop_after_write: str,
+    bump_version: str, update_status: str, no_transition_bumps_version: bool,
+    omitted_description: str, processing_error_code: str, preview_delay: float,
+    publish_delay: float, no_staged_change_resets_previewable: bool, unlist_uncertified: str,
+    no_unlist_clears_listed: bool,
+) -> int:  # fmt: skip
     """Serve the local Connect API emulator (ConnectorStaged endpoints, OAuth, admin API).
 
     State lives in --db (default: in memory). Without --client two clients are served, both
-    public test fixtures: emulator-client:emulator-secret (manage_connectors) and
-    emulator-viewer:emulator-viewer-secret (view_connectors). A client is ID:SECRET:SCOPES,
-    split on the first two colons, scopes space- or comma-separated (view_connectors,
-    manage_connectors, manage_project; ":{projectKey}" is added when missing). No secret is
-    ever printed.
+    public test fixtures: {manage} (manage_connectors) and {view} (view_connectors).
+    A client is ID:SECRET:SCOPES, split on the first two colons, scopes space- or
+    comma-separated (view_connectors, manage_connectors, manage_project; ":{{projectKey}}" is
+    added when missing). No secret is ever printed.
     """
+    options = EmulatorOptions(
+        host=host, port=port, db=db, project_key=project_key, clients=_clients(clients),
+        settings={
+            "update_status": int(update_status),
+            "transitions_bump_version": not no_transition_bumps_version,
+            "omitted_description": omitted_description,
+            "processing_error_code": processing_error_code,
+            "preview_delay": preview_delay, "publish_delay": publish_delay,
+            "staged_change_resets_previewable": not no_staged_change_resets_previewable,
+            "unlist_uncertified": unlist_uncertified,
+            "unlist_clears_listed": not no_unlist_clears_listed,
+        },
+        faults=fault_body(
+            seed=seed, latency_ms=latency_ms, fail_rates=fail_rates, retry_after=retry_after,
+            drop_after_write=drop_after_write, bump_version=bump_version,
+        ),
+    )  # fmt: skip
+    return run_emulator(options)
+
+
+if emulator_command.help:
+    emulator_command.help = emulator_command.help.format(
+        manage=f"{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}",
+        view=f"{VIEWER_CLIENT_ID}:{VIEWER_CLIENT_SECRET}",
+    )
+
+
+def run_emulator(options: EmulatorOptions) -> int:
+    """Serve `options` in the foreground until Ctrl-C; UsageError without the emulator extra."""
     import importlib
 
     try:
@@ -190,40 +254,27 @@ def emulator_command(**options: Any) -> int:
     return _serve(server, options)
 
 
-def _serve(server: Any, options: dict[str, Any]) -> int:
+def _serve(server: Any, options: EmulatorOptions) -> int:
     from connectorctl.emulator.faults import fault_config
     from connectorctl.kinds.connector_staged.actions import ActionRejected
 
-    faults = fault_body(
-        seed=options["seed"], latency_ms=options["latency_ms"], fail_rates=options["fail_rates"],
-        retry_after=options["retry_after"], drop_after_write=options["drop_after_write"],
-        bump_version=options["bump_version"],
-    )  # fmt: skip
-    settings = {
-        "update_status": int(options["update_status"]),
-        "transitions_bump_version": not options["no_transition_bumps_version"],
-        "omitted_description": options["omitted_description"],
-        "processing_error_code": options["processing_error_code"],
-        "preview_delay": options["preview_delay"],
-        "publish_delay": options["publish_delay"],
-    }
     try:
         runtime = server.build_runtime(
-            db=options["db"], project_key=options["project_key"],
-            clients=_clients(options["clients"]), settings=settings, faults=fault_config(faults),
+            db=options.db, project_key=options.project_key, clients=options.clients or None,
+            settings=options.settings, faults=fault_config(options.faults),
         )  # fmt: skip
-        sock = server.bind_socket(options["host"], options["port"])
+        sock = server.bind_socket(options.host, options.port)
     except ValueError as error:
         raise UsageError(str(error)) from None
     except ActionRejected as error:
         raise UsageError(error.message) from None
     except OSError as error:
         raise UsageError(
-            f"cannot listen on {options['host']}:{options['port']}: {error.strerror}"
+            f"cannot listen on {options.host}:{options.port}: {error.strerror}"
         ) from None
-    if options["host"] not in _LOOPBACK:
-        click.echo(f"warning: listening on {options['host']}, not only loopback", err=True)
-    click.echo(_banner(server.url_of(sock), options["db"], runtime))
+    if options.host not in _LOOPBACK:
+        click.echo(f"warning: listening on {options.host}, not only loopback", err=True)
+    click.echo(_banner(server.url_of(sock), options.db, runtime))
     sys.stdout.flush()
     try:
         server.make_server(runtime).run(sockets=[sock])

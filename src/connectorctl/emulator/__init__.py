@@ -4,6 +4,11 @@ Start it with `connectorctl emulator`, or in-process with
 `connectorctl.emulator.server.start_emulator()`. One base URL serves `POST /oauth/token`,
 `/connectors/drafts[...]` and the admin API below (no token needed; loopback only).
 
+Only the API's methods are served (HEAD included, anything else is a 405); every error, admin
+ones too, is in the API's shape `{statusCode, message, errors: [{code, message}]}`.
+Defaults (project key, clients) live in `options`; routes share `runtime`; each resource kind
+brings its own module of routes (`connector_routes`).
+
 Admin API (`/_emulator/`, JSON bodies; unknown fields are 400 InvalidJsonInput):
 
 - `POST reset` — forget every connector and script; settings, faults, clock and counters go back
@@ -22,9 +27,10 @@ Admin API (`/_emulator/`, JSON bodies; unknown fields are 400 InvalidJsonInput):
   answers `{"now": ISO}`. Lifecycle delays are measured on this clock, so tests never sleep.
 - `GET settings`, `POST settings` — partial updates of: `transitions_bump_version` (true),
   `update_status` (201 | 200), `omitted_description` ("empty" | "absent"),
-  `processing_error_code` ("ConnectorStagedPublishRequestUnderProcess"), `preview_delay` (2),
-  `publish_delay` (3), `certification_delay` (3), `preview_outcome` ("true" | "false"),
-  `publish_outcome` ("success" | "failed"), `token_ttl` (172800 seconds).
+  `processing_error_code` ("ConnectorStagedInCertification"), `staged_change_resets_previewable`
+  (true), `unlist_uncertified` ("works" | "refused"), `unlist_clears_listed` (true),
+  `preview_delay` (2), `publish_delay` (3), `certification_delay` (3), `preview_outcome`
+  ("true" | "false"), `publish_outcome` ("success" | "failed"), `token_ttl` (172800 seconds).
 - `GET faults`, `POST faults` — replaces the fault configuration (and restarts attempt counts):
   `{"seed": 0, "latency_ms": 0, "rates": {"503": 0.2}, "routes": {"update": {"429": 0.5}},
   "retry_after": 1, "drop_after_write": 0.0, "bump_version": 0.0, "first_attempts": 0}`.

@@ -13,14 +13,29 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connectorctl.emulator.app import EmulatorRuntime, error_response, read_json
 from connectorctl.emulator.faults import fault_config
-from connectorctl.emulator.lifecycle import timing_for
+from connectorctl.emulator.runtime import (
+    EmulatorRuntime,
+    api_route,
+    error_response,
+    read_json,
+    runtime_of,
+)
 from connectorctl.emulator.service import Ref
-from connectorctl.emulator.settings import bad_request, iso, parse_iso
+from connectorctl.emulator.settings import (
+    MAX_SECONDS,
+    PREVIEW_OUTCOMES,
+    PUBLISH_OUTCOMES,
+    REPORT_ENTRY_TYPES,
+    bad_request,
+    is_seconds,
+    iso,
+    parse_iso,
+)
 from connectorctl.kinds.connector_staged.actions import ActionRejected
 
 Handler = Callable[[EmulatorRuntime, Any], Any]
+_LATEST = 221845392000.0  # 9000-01-01: far enough from year 9999 that advancing stays printable
 _SCRIPT_KEYS = frozenset(
     {"preview", "publish", "preview_delay", "publish_delay", "certification_delay", "report"}
 )
@@ -46,8 +61,28 @@ def _script(runtime: EmulatorRuntime, body: Any) -> Any:
     unknown = sorted(set(script) - _SCRIPT_KEYS)
     if unknown:
         raise bad_request(f"script: unknown field '{unknown[0]}'")
-    timing_for(runtime.project.settings, script)  # refuses values that are not numbers
+    _check_script(script)
     return runtime.project.set_script(body["key"], script)
+
+
+def _check_script(script: Mapping[str, Any]) -> None:
+    for name in ("preview_delay", "publish_delay", "certification_delay"):
+        if name in script and not is_seconds(script[name]):
+            raise bad_request(f"script.{name}: expected seconds (0 to {MAX_SECONDS})")
+    for name, allowed in (("preview", PREVIEW_OUTCOMES), ("publish", PUBLISH_OUTCOMES)):
+        if name in script and script[name] not in allowed:
+            raise bad_request(f"script.{name}: expected one of {', '.join(allowed)}")
+    report = script.get("report", [])
+    if not isinstance(report, list) or not all(_is_entry(entry) for entry in report):
+        raise bad_request('script.report: expected [{"type": "Error", "title": "..."}, ...]')
+
+
+def _is_entry(entry: Any) -> bool:
+    return (
+        isinstance(entry, Mapping)
+        and entry.get("type") in REPORT_ENTRY_TYPES
+        and isinstance(entry.get("title"), str)
+    )
 
 
 def _edit(runtime: EmulatorRuntime, body: Any) -> Any:
@@ -60,12 +95,14 @@ def _edit(runtime: EmulatorRuntime, body: Any) -> Any:
 def _clock(runtime: EmulatorRuntime, body: Any) -> Any:
     body = body if isinstance(body, Mapping) else {}
     advance, now = body.get("advance"), body.get("now")
-    if advance is not None and (not isinstance(advance, int | float) or isinstance(advance, bool)):
-        raise bad_request("clock.advance: expected seconds")
+    if advance is not None and not is_seconds(advance, signed=True):
+        raise bad_request(f"clock.advance: expected seconds (at most {MAX_SECONDS} either way)")
     try:
         when = parse_iso(now) if isinstance(now, str) else None
     except ValueError:
-        raise bad_request("clock.now: expected an ISO 8601 date-time") from None
+        when = -1.0
+    if when is not None and not 0 <= when <= _LATEST:
+        raise bad_request("clock.now: expected an ISO 8601 date-time from 1970 to 9000")
     return {"now": runtime.project.move_clock(advance=advance, now=when)}
 
 
@@ -103,20 +140,30 @@ _GET: Mapping[str, Handler] = {
 }  # fmt: skip
 
 
-async def admin(request: Request) -> Response:
-    runtime: EmulatorRuntime = request.app.state.runtime
+async def _admin_get(request: Request) -> Response:
+    return await _admin(request, _GET, None)
+
+
+async def _admin_post(request: Request) -> Response:
+    try:
+        body = await read_json(request, empty=None)
+    except ActionRejected as error:
+        return error_response(error)
+    return await _admin(request, _POST, body)
+
+
+async def _admin(request: Request, handlers: Mapping[str, Handler], body: Any) -> Response:
     name = request.path_params["name"]
-    handler = (_POST if request.method == "POST" else _GET).get(name)
+    handler = handlers.get(name)
     if handler is None:
         message = f"No admin endpoint {request.method} /_emulator/{name}."
         return error_response(ActionRejected(404, "ResourceNotFound", message))
     try:
-        body = await read_json(request, empty=None) if request.method == "POST" else None
-        result = await run_in_threadpool(handler, runtime, body)
+        result = await run_in_threadpool(handler, runtime_of(request), body)
     except ActionRejected as error:
         return error_response(error)
     return JSONResponse(result)
 
 
 def admin_routes() -> list[Route]:
-    return [Route("/_emulator/{name}", admin, methods=["GET", "POST"])]
+    return [api_route("/_emulator/{name}", {"GET": _admin_get, "POST": _admin_post})]

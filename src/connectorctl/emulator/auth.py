@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import secrets
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from connectorctl.emulator.options import DEFAULT_CLIENTS
 from connectorctl.kinds.connector_staged.actions import ActionRejected
 
 SCOPE_NAMES = ("view_connectors", "manage_connectors", "manage_project")
 MANAGE_SCOPES = ("manage_connectors", "manage_project")
-DEFAULT_CLIENTS = (
-    "emulator-client:emulator-secret:manage_connectors",
-    "emulator-viewer:emulator-viewer-secret:view_connectors",
-)
 
 
 @dataclass(frozen=True)
@@ -50,11 +46,11 @@ def parse_client(text: str, project_key: str) -> ApiClient:
         scope if ":" in scope else f"{scope}:{project_key}"
         for scope in scope_text.replace(",", " ").split()
     )
-    unknown = sorted(s for s in scopes if s.split(":", 1)[0] not in SCOPE_NAMES)
-    if not scopes or unknown:
+    # Never echo the scopes part: with a ':' in the secret, it holds the rest of the secret.
+    if not scopes or any(scope.split(":", 1)[0] not in SCOPE_NAMES for scope in scopes):
         raise ValueError(
-            f"client '{client_id}': scopes must be among {', '.join(SCOPE_NAMES)}"
-            + (f" (not {', '.join(unknown)})" if unknown else "")
+            f"client '{client_id}': scopes must be among {', '.join(SCOPE_NAMES)} "
+            "(a secret cannot contain ':')"
         )
     return ApiClient(client_id, secret, scopes)
 
@@ -83,17 +79,24 @@ class TokenIssuer:
     def clients(self) -> tuple[ApiClient, ...]:
         return tuple(self._clients.values())
 
-    def issue(
-        self, client_id: str, secret: str, requested: str | None, *, now: float, ttl: float
-    ) -> tuple[str, Grant]:
-        """A new token for valid credentials; the granted scopes are the requested ones it has."""
+    def unknown_client(self) -> ActionRejected:
+        return auth_error(
+            401,
+            "invalid_client",
+            "Please provide valid client credentials using HTTP Basic Authentication.",
+        )
+
+    def authenticate(self, client_id: str, secret: str) -> ApiClient:
+        """The client these credentials name; 401 invalid_client otherwise."""
         client = self._clients.get(client_id)
         if client is None or not secrets.compare_digest(client.secret, secret):
-            raise auth_error(
-                401,
-                "invalid_client",
-                "Please provide valid client credentials using HTTP Basic Authentication.",
-            )
+            raise self.unknown_client()
+        return client
+
+    def issue(
+        self, client: ApiClient, requested: str | None, *, now: float, ttl: float
+    ) -> tuple[str, Grant]:
+        """A new token for an authenticated client; the granted scopes are the requested ones."""
         scopes = client.scopes
         if requested:
             wanted = frozenset(requested.split())
@@ -131,10 +134,6 @@ class TokenIssuer:
             )
         return grant
 
-    def forget_tokens(self) -> None:
-        with self._lock:
-            self._grants.clear()
-
 
 def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     """(client id, secret) from an HTTP Basic header, or None."""
@@ -143,7 +142,7 @@ def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError):  # binascii.Error, or non-ASCII header text
         return None
     client_id, sep, secret = decoded.partition(":")
     return (client_id, secret) if sep else None

@@ -6,7 +6,7 @@ import copy
 import uuid
 from collections.abc import Mapping
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from connectorctl.emulator.settings import EmulatorSettings, bad_request
 from connectorctl.kinds.connector_staged.actions import ActionRejected
@@ -30,10 +30,46 @@ DEFAULT_CONFIGURATIONS = (
 
 @cache
 def _draft_validator() -> Draft202012Validator:
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator, validators
 
-    schema = load_schema("connector-staged.schema.json")
-    return Draft202012Validator({**schema, "$ref": "#/$defs/ConnectorStagedDraft"})
+    strict_integers = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    validator = validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, type_checker=strict_integers
+    )
+    schema = _as_the_api_checks(load_schema("connector-staged.schema.json"))
+    return cast(
+        "Draft202012Validator", validator({**schema, "$ref": "#/$defs/ConnectorStagedDraft"})
+    )
+
+
+def _as_the_api_checks(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The shared API schema as the API checks a create body.
+
+    Patterns match whole strings (a JSON Schema pattern is searched, and `$` matches before a
+    final newline); `creator` and `repository` take only their own fields; the minimum of 1
+    contributor belongs to setCreatorNoOfContributors, not to create.
+    """
+    strict: dict[str, Any] = _whole_string_patterns(copy.deepcopy(dict(schema)))
+    defs = strict["$defs"]
+    for name in ("Creator", "Repository"):
+        defs[name]["additionalProperties"] = False
+    defs["Creator"]["properties"]["noOfContributors"].pop("minimum", None)
+    return strict
+
+
+def _whole_string_patterns(node: Any) -> Any:
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name == "pattern" and isinstance(value, str):
+                node[name] = r"\A(?:" + value.removeprefix("^").removesuffix("$") + r")\Z"
+            else:
+                _whole_string_patterns(value)
+    elif isinstance(node, list):
+        for item in node:
+            _whole_string_patterns(item)
+    return node
 
 
 def validated_draft(body: Any) -> dict[str, Any]:

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from connectorctl.emulator.app import EmulatorRuntime, create_app
+from connectorctl.emulator.app import create_app
 from connectorctl.emulator.auth import TokenIssuer, parse_clients
 from connectorctl.emulator.faults import FaultConfig, RequestLog
+from connectorctl.emulator.options import DEFAULT_PROJECT_KEY
+from connectorctl.emulator.runtime import EmulatorRuntime
 from connectorctl.emulator.service import EmulatedProject
 from connectorctl.emulator.settings import EmulatorSettings
 from connectorctl.emulator.store import Store
-
-DEFAULT_PROJECT_KEY = "emulator-project"
 
 
 def build_runtime(
@@ -40,7 +40,7 @@ def build_runtime(
         store = Store(db)
     except (sqlite3.Error, OSError) as error:
         raise ValueError(f"cannot use {db} as the emulator's state file: {error}") from None
-    project = EmulatedProject(store, resolved)
+    project = EmulatedProject(store, resolved, project_key)
     issuer = TokenIssuer(parse_clients(clients, project_key), project_key)
     faults = faults or FaultConfig()
     return EmulatorRuntime(project, issuer, project_key, RequestLog(), faults, faults)

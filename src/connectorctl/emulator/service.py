@@ -6,6 +6,8 @@ transaction, so a read and the update that follows agree on `version`.
 
 from __future__ import annotations
 
+import copy
+import re
 import threading
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,10 +18,14 @@ from connectorctl.emulator import lifecycle
 from connectorctl.emulator.drafts import new_connector, seeded_connector, validated_draft
 from connectorctl.emulator.settings import Clock, EmulatorSettings, bad_request, iso
 from connectorctl.emulator.store import Record, Store, Transaction
-from connectorctl.kinds.connector_staged.actions import ActionRejected, apply_update
-from connectorctl.model import DRAFT_FIELDS, OBSERVED_FIELDS
+from connectorctl.kinds.connector_staged.actions import (
+    ActionRejected,
+    apply_update,
+    check_action_shape,
+)
+from connectorctl.model import DRAFT_FIELDS, OBSERVED_FIELDS, UNLIST, UPDATE_PREVIEWABLE
 
-API_USER = "connectorctl-user"
+# Who writes a certification comment: the facts say `userId` is the project key of the writer.
 OTHER_USER = "merchant-center-user"
 _SORTABLE = frozenset(DRAFT_FIELDS) | frozenset(OBSERVED_FIELDS)
 
@@ -82,7 +88,8 @@ def parse_query(params: Iterable[tuple[str, str]]) -> Query:
 
 def _bounded(values: Mapping[str, list[str]], name: str, default: int, maximum: int) -> int:
     text = values.get(name, [str(default)])[-1]
-    if not text.isdigit() or int(text) > maximum:
+    # ASCII digits only: str.isdigit() also takes '²' and '٣', which int() refuses or reads.
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) > maximum:
         raise invalid_query(f"{name}: expected an integer between 0 and {maximum}, got '{text}'.")
     return int(text)
 
@@ -110,8 +117,9 @@ def _sort_value(doc: Mapping[str, Any], dotted: str) -> tuple[int, Any]:
 class EmulatedProject:
     """One project's connectors, the clock, and the settings they are served with."""
 
-    def __init__(self, store: Store, settings: EmulatorSettings) -> None:
+    def __init__(self, store: Store, settings: EmulatorSettings, project_key: str) -> None:
         self.store = store
+        self.project_key = project_key
         self.initial_settings = settings
         self.settings = settings
         self._settings_lock = threading.Lock()
@@ -153,23 +161,19 @@ class EmulatedProject:
             raise bad_request(f"{unknown[0]}: unknown field in ConnectorUpdate")
         with self.store.transaction() as tx:
             record = self._load(tx, ref)
-            processing = record.doc.get("status") == "Processing"
+            self._refuse_while_processing(record, body.get("version"), body.get("actions"))
             result, changed = self._apply(
-                record, body.get("version"), body.get("actions"), API_USER
+                record, body.get("version"), body.get("actions"), self.project_key
             )
-            if processing and body["actions"]:
-                code = self.settings.processing_error_code
-                raise ActionRejected(
-                    400,
-                    code,
-                    "The ConnectorStaged is being published; it cannot be updated until that ends.",
-                )
             if changed:
                 self._store_update(tx, record, result, body["actions"])
         return record.doc
 
     def delete(self, ref: Ref) -> dict[str, Any]:
+        """Delete and answer the deleted ConnectorStaged; the facts give this 404 its own text."""
         with self.store.transaction() as tx:
+            if tx.find(id=ref.id, key=ref.key) is None:
+                raise ActionRejected(404, "ResourceNotFound", "Connector not found.")
             record = self._load(tx, ref)
             tx.delete(record)
         return record.doc
@@ -251,6 +255,23 @@ class EmulatedProject:
                 {"field": "key", "duplicateValue": key},
             )
 
+    def _refuse_while_processing(self, record: Record, version: Any, actions: Any) -> None:
+        """Refuse a valid, current update while a publish is processed.
+
+        Runs after the shape and version checks and before any action's own refusal
+        (ConnectorStagedNotPrivate, ...).
+        """
+        if record.doc.get("status") != "Processing" or not isinstance(actions, list) or not actions:
+            return
+        for index, action in enumerate(actions):
+            check_action_shape(index, action)
+        if version == record.doc["version"] and type(version) is int:
+            raise ActionRejected(
+                400,
+                self.settings.processing_error_code,
+                "The ConnectorStaged is being published; it cannot be updated until that ends.",
+            )
+
     def _load(self, tx: Transaction, ref: Ref) -> Record:
         record = tx.find(id=ref.id, key=ref.key)
         if record is None:
@@ -269,10 +290,40 @@ class EmulatedProject:
     def _apply(
         self, record: Record, version: Any, actions: Any, user: str
     ) -> tuple[dict[str, Any], bool]:
-        return apply_update(
+        result, changed = apply_update(
             record.doc, version, actions, now=iso(self.clock.now()), user_id=user,
             certified=bool(record.state.get("certified")),
         )  # fmt: skip
+        names = {action["action"] for action in actions}
+        if UNLIST in names and not record.state.get("certified"):
+            self._refuse_uncertified_unlist()
+        if changed and self._keep_unknowns(record.doc, result, names):
+            changed = _without_version(result) != _without_version(record.doc)
+            result["version"] = record.doc["version"] + (1 if changed else 0)
+        return result, changed
+
+    def _refuse_uncertified_unlist(self) -> None:
+        if self.settings.unlist_uncertified == "refused":
+            message = "unlist: the Connector is not certified."
+            raise ActionRejected(
+                400, "InvalidJsonInput", message, {"detailedErrorMessage": message}
+            )
+
+    def _keep_unknowns(
+        self, before: Mapping[str, Any], result: dict[str, Any], names: set[str]
+    ) -> bool:
+        """Undo what the reference semantics do where a setting says otherwise; True if it did."""
+        kept: list[str] = []
+        if not self.settings.staged_change_resets_previewable and UPDATE_PREVIEWABLE not in names:
+            kept += ["isPreviewable", "previewableReport"]
+        if not self.settings.unlist_clears_listed and UNLIST in names:
+            kept.append("alreadyListed")
+        for name in kept:
+            if name in before:
+                result[name] = copy.deepcopy(before[name])
+            else:
+                result.pop(name, None)
+        return bool(kept)
 
     def _store_update(
         self, tx: Transaction, record: Record, result: dict[str, Any], actions: Sequence[Any]
@@ -280,6 +331,10 @@ class EmulatedProject:
         record.doc = result
         lifecycle.schedule(record, actions, self.clock.now())
         tx.save(record)
+
+
+def _without_version(doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in doc.items() if name != "version"}
 
 
 def _matches(doc: Mapping[str, Any], query: Query) -> bool:

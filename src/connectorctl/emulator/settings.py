@@ -15,6 +15,12 @@ from connectorctl.kinds.connector_staged.actions import ActionRejected
 PREVIEW_OUTCOMES = ("true", "false")
 PUBLISH_OUTCOMES = ("success", "failed")
 OMITTED_DESCRIPTION = ("absent", "empty")
+UNLIST_UNCERTIFIED = ("works", "refused")
+REPORT_ENTRY_TYPES = ("Information", "Warning", "Error")
+MAX_SECONDS = 10 * 365 * 24 * 3600
+# The facts document no code for an update while Processing; this is the only documented code
+# that refuses a request because a publish process is under way.
+PROCESSING_ERROR_CODE = "ConnectorStagedInCertification"
 
 
 @dataclass(frozen=True)
@@ -24,7 +30,10 @@ class EmulatorSettings:
     transitions_bump_version: bool = True
     update_status: int = 201
     omitted_description: str = "empty"
-    processing_error_code: str = "ConnectorStagedPublishRequestUnderProcess"
+    processing_error_code: str = PROCESSING_ERROR_CODE
+    staged_change_resets_previewable: bool = True
+    unlist_uncertified: str = "works"
+    unlist_clears_listed: bool = True
     preview_delay: float = 2.0
     publish_delay: float = 3.0
     certification_delay: float = 3.0
@@ -50,7 +59,7 @@ def _checked(name: str, value: Any, current: Any) -> Any:
     if isinstance(current, bool):
         ok = isinstance(value, bool)
     elif isinstance(current, int | float):
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+        ok = is_seconds(value)
         value = type(current)(value) if ok else value
     else:
         ok = isinstance(value, str) and bool(value)
@@ -59,11 +68,19 @@ def _checked(name: str, value: Any, current: Any) -> Any:
         "omitted_description": OMITTED_DESCRIPTION,
         "preview_outcome": PREVIEW_OUTCOMES,
         "publish_outcome": PUBLISH_OUTCOMES,
+        "unlist_uncertified": UNLIST_UNCERTIFIED,
     }.get(name)
     if not ok or (choices is not None and value not in choices):
         allowed = f" (one of {', '.join(map(str, choices))})" if choices else ""
         raise bad_request(f"setting '{name}': invalid value {value!r}{allowed}")
     return value
+
+
+def is_seconds(value: Any, *, signed: bool = False) -> bool:
+    """A JSON number of seconds within ten years (negative only when `signed`); NaN never is."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    return (-MAX_SECONDS if signed else 0) <= value <= MAX_SECONDS
 
 
 def bad_request(message: str) -> ActionRejected:

@@ -228,7 +228,8 @@ def _request_preview(staged: dict[str, Any]) -> bool:
 
 
 def _request_publish(staged: dict[str, Any], certification: bool, certified: bool) -> bool:
-    if staged.get("status") in _IN_CERTIFICATION:
+    # The facts: ConnectorStagedInCertification only answers a publish that requires certification.
+    if certification and staged.get("status") in _IN_CERTIFICATION:
         raise ActionRejected(
             400,
             "ConnectorStagedInCertification",
