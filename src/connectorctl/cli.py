@@ -20,6 +20,7 @@ from connectorctl.config import (
     PlanOptions,
     ProjectOptions,
     Selection,
+    ShowLiveOptions,
     TargetOptions,
 )
 from connectorctl.errors import ConnectorctlError, ExitCode
@@ -179,6 +180,11 @@ def cli(ctx: click.Context, /, **kwargs: Any) -> None:
 @format_option(VALIDATE_FORMATS)
 @project_options
 @all_targets_option
+@click.option(
+    "--allow-undefined-vars",
+    is_flag=True,
+    help="An undefined ${VAR} is a warning, not a problem (for variables only CI sets).",
+)
 @click.pass_context
 def validate(ctx: click.Context, /, **kwargs: Any) -> int:
     """Check manifests offline: YAML, schema, ${VAR} interpolation, duplicate keys.
@@ -190,7 +196,8 @@ def validate(ctx: click.Context, /, **kwargs: Any) -> int:
 
     project = _project(ctx, kwargs)
     selection = Selection(paths=kwargs["paths"], excludes=kwargs["excludes"])
-    return command.run(selection, kwargs["output_format"], project)
+    allow = bool(kwargs["allow_undefined_vars"])
+    return command.run(selection, kwargs["output_format"], project, allow_undefined_vars=allow)
 
 
 @cli.command()
@@ -299,6 +306,48 @@ def export(ctx: click.Context, /, **kwargs: Any) -> int:
 
     target, project = _target(ctx, kwargs), _project(ctx, kwargs)
     return command.run(ExportOptions(target=target, project=project, **kwargs))
+
+
+# --- show: `show --key K` (live resource) is here; `show PLANFILE` (render a saved plan) joins
+# --- this same command: dispatch on PLANFILE below, the two forms are mutually exclusive.
+@cli.command()
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--key",
+    metavar="KEY",
+    shell_complete=_complete_keys,
+    help="Show the live resource with this key (status, reports, comments, version).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(("ConnectorStaged", "Deployment")),
+    default="ConnectorStaged",
+    show_default=True,
+    help="The kind of the resource --key names.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("yaml", "json")),
+    default=None,
+    help="With --key: yaml (default) or json.",
+)
+@target_options
+@project_options
+@click.pass_context
+def show(ctx: click.Context, /, **kwargs: Any) -> int:
+    """Show a saved plan (PLANFILE) or the live state of one resource (--key K)."""
+    target, project = _target(ctx, kwargs), _project(ctx, kwargs)
+    planfile, key = kwargs.pop("planfile"), kwargs.pop("key")
+    if (planfile is None) == (key is None):
+        raise click.UsageError("give either PLANFILE or --key KEY (not both)")
+    if planfile is not None:
+        raise click.UsageError("show PLANFILE is not available in this build")
+    from connectorctl.commands import show_live
+
+    fmt = kwargs.pop("output_format") or "yaml"
+    options = ShowLiveOptions(target=target, key=key, output_format=fmt, project=project, **kwargs)
+    return show_live.run(options)
 
 
 @cli.command()

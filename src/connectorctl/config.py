@@ -119,3 +119,14 @@ class ExportOptions:
     output_dir: str = "."
     force: bool = False
     project: ProjectOptions = ProjectOptions()
+
+
+@dataclass(frozen=True)
+class ShowLiveOptions:
+    """`show --key K`: one live resource, printed as yaml or json."""
+
+    target: TargetOptions
+    key: str
+    kind: str = "ConnectorStaged"
+    output_format: str = "yaml"
+    project: ProjectOptions = ProjectOptions()

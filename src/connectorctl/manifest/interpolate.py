@@ -13,6 +13,7 @@ _REFERENCE = re.compile(
     r"|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}"
     r"|\$\{(?P<bad>[^}]*\}?)"
 )
+UNDEFINED_VARIABLE = "undefined variable"
 
 
 def interpolate(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
@@ -32,7 +33,7 @@ def interpolate(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
         if default is not None and not value:
             return default
         if value is None:
-            errors.append(f"undefined variable '{name}'")
+            errors.append(f"{UNDEFINED_VARIABLE} '{name}'")
             return match.group(0)
         return value
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from connectorctl.config import Selection
-from connectorctl.manifest.interpolate import interpolate
+from connectorctl.manifest.interpolate import UNDEFINED_VARIABLE, interpolate
 from connectorctl.manifest.schemacheck import check_manifest, show
 from connectorctl.manifest.targets import (
     config_excluded,
@@ -38,6 +38,7 @@ class LoadResult:
     problems: tuple[Problem, ...]
     # Keys that manifests declare only for other connectorctl.yaml targets (`targets:`).
     elsewhere: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,16 +49,22 @@ class _Parsed:
     key: str | None
     key_place: Location | None
     problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...] = ()
 
 
-def load_manifests(selection: Selection, env: Mapping[str, str]) -> LoadResult:
-    """Load, interpolate and validate every manifest the selection names (default: ".")."""
+def load_manifests(
+    selection: Selection, env: Mapping[str, str], *, allow_undefined_vars: bool = False
+) -> LoadResult:
+    """Load, interpolate and validate every manifest the selection names (default: ".").
+
+    With `allow_undefined_vars`, an undefined `${VAR}` stays as written and is a warning.
+    """
     files, problems = find_manifest_files(selection.paths or (".",), selection.excludes)
     parsed: list[_Parsed] = []
     for path in files:
         if config_excluded(path, selection):
             continue
-        file_problems, documents = _load_file(path, env)
+        file_problems, documents = _load_file(path, env, allow_undefined_vars)
         problems.extend(file_problems)
         parsed.extend(documents)
     for document in parsed:
@@ -65,7 +72,13 @@ def load_manifests(selection: Selection, env: Mapping[str, str]) -> LoadResult:
     parsed, elsewhere = _for_target(parsed, selection, problems)
     desired, duplicates = _unique_keys(parsed)
     problems.extend(duplicates)
-    return LoadResult(tuple(desired), tuple(sorted(set(problems))), tuple(sorted(set(elsewhere))))
+    warnings = sorted({w for document in parsed for w in document.warnings})
+    return LoadResult(
+        tuple(desired),
+        tuple(sorted(set(problems))),
+        tuple(sorted(set(elsewhere))),
+        tuple(warnings),
+    )
 
 
 def _for_target(
@@ -173,7 +186,9 @@ def load_bytes(data: bytes, file: str, env: Mapping[str, str]) -> LoadResult:
     return LoadResult(tuple(desired), tuple(sorted({*problems, *duplicates})))
 
 
-def _load_file(path: Path, env: Mapping[str, str]) -> tuple[list[Problem], list[_Parsed]]:
+def _load_file(
+    path: Path, env: Mapping[str, str], allow_undefined_vars: bool = False
+) -> tuple[list[Problem], list[_Parsed]]:
     file = display_path(path)
     try:
         size = path.stat().st_size
@@ -182,7 +197,7 @@ def _load_file(path: Path, env: Mapping[str, str]) -> tuple[list[Problem], list[
         return [Problem(file, 1, 1, f"cannot read file: {exc.strerror or exc}")], []
     if size > MAX_FILE_BYTES:
         return [_too_large(file, size)], []
-    return _load_data(data, file, env)
+    return _load_data(data, file, env, allow_undefined_vars)
 
 
 def _too_large(file: str, size: int) -> Problem:
@@ -190,7 +205,7 @@ def _too_large(file: str, size: int) -> Problem:
 
 
 def _load_data(
-    data: bytes, file: str, env: Mapping[str, str]
+    data: bytes, file: str, env: Mapping[str, str], allow_undefined_vars: bool = False
 ) -> tuple[list[Problem], list[_Parsed]]:
     if len(data) > MAX_FILE_BYTES:
         return [_too_large(file, len(data))], []
@@ -200,14 +215,14 @@ def _load_data(
     documents, problems = compose(text, file)
     # A node YAML could not read is reported once, not again by the schema.
     taken = {(p.line, p.col) for p in problems}
-    parsed = [_parse_document(doc, file, env) for doc in documents]
+    parsed = [_parse_document(doc, file, env, allow_undefined_vars) for doc in documents]
     return problems, [_without(doc, taken) for doc in parsed]
 
 
 def _without(document: _Parsed, taken: set[tuple[int, int]]) -> _Parsed:
     kept = tuple(p for p in document.problems if (p.line, p.col) not in taken)
     desired = document.desired if not taken else None
-    return _Parsed(desired, document.key, document.key_place, kept)
+    return _Parsed(desired, document.key, document.key_place, kept, document.warnings)
 
 
 def _read_text(path: Path, file: str) -> tuple[str | None, Problem | None]:
@@ -221,12 +236,18 @@ def _read_text(path: Path, file: str) -> tuple[str | None, Problem | None]:
     return decode(data, file)
 
 
-def _parse_document(document: Document, file: str, env: Mapping[str, str]) -> _Parsed:
+def _parse_document(
+    document: Document, file: str, env: Mapping[str, str], allow_undefined_vars: bool = False
+) -> _Parsed:
     positions = Positions()
     raw = to_plain(document.root, positions)
     if isinstance(raw, dict) and raw.get("kind") == "Config":
         return _Parsed(None, None, None, ())  # connectorctl.yaml: not a manifest
     data, problems = _interpolate(raw, "", positions, file, env)
+    warnings = [
+        p for p in problems if allow_undefined_vars and p.message.startswith(UNDEFINED_VARIABLE)
+    ]
+    problems = [p for p in problems if p not in warnings]
     start = Location(file, document.root.line, document.root.col)
     if not isinstance(data, dict) or data.get("apiVersion") != MANIFEST_API_VERSION:
         return _Parsed(None, None, None, (*problems, _not_a_manifest(data, positions, file)))
@@ -235,7 +256,7 @@ def _parse_document(document: Document, file: str, env: Mapping[str, str]) -> _P
     key = data.get("key") if isinstance(data.get("key"), str) else None
     key_place = _place(positions.keys.get("key"), file) if key else None
     desired = None if problems or key is None else _desired(key, data, positions, start)
-    return _Parsed(desired, key, key_place, tuple(problems))
+    return _Parsed(desired, key, key_place, tuple(problems), tuple(warnings))
 
 
 def _interpolate(

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any, cast
 
 from connectorctl.manifest.yamlnodes import Positions
-from connectorctl.model import OBSERVED_FIELDS, Problem
+from connectorctl.model import OBSERVED_FIELDS, PROJECT_IDENTIFIER_PATTERN, Problem
 
 _JSON_TYPES = {
     "object": "a mapping",
@@ -157,9 +157,19 @@ def _const(error: Any, path: str, positions: Positions) -> Found:
     yield _at(positions, path), f"{_name(path)} must be {wanted}, not {show(error.instance)}"
 
 
+# Patterns in words; a pattern not listed here is shown as its regex.
+_PATTERN_WORDS = {
+    PROJECT_IDENTIFIER_PATTERN: (
+        "write it as {region}:{projectKey}, e.g. europe-west1.gcp:acme-prod"
+    ),
+    "^[A-Za-z0-9_-]+$": "only letters, digits, '-' and '_'",
+}
+
+
 def _pattern(error: Any, path: str, positions: Positions) -> Found:
     message = f"{show(error.instance)} is not a valid {_title(error, path)}"
-    yield _at(positions, path), f"{message} (must match {error.validator_value})"
+    words = _PATTERN_WORDS.get(error.validator_value, f"must match {error.validator_value}")
+    yield _at(positions, path), f"{message} ({words})"
 
 
 def _min_length(error: Any, path: str, positions: Positions) -> Found:
