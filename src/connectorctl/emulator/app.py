@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from connectorctl.emulator.auth import TokenIssuer, basic_credentials, form_credentials
+from connectorctl.emulator.deployments_http import deployment_routes
 from connectorctl.emulator.faults import Decision, FaultConfig, RequestLog, decide
 from connectorctl.emulator.service import EmulatedProject, Ref, parse_query
 from connectorctl.emulator.settings import bad_request
@@ -242,6 +243,7 @@ def create_app(runtime: EmulatorRuntime) -> Callable[[Scope, Receive, Send], Awa
         Route("/connectors/drafts", drafts, methods=["GET", "POST"]),
         Route("/connectors/drafts/{ref}", draft, methods=["GET", "POST", "DELETE"]),
         *admin_routes(),
+        *deployment_routes(),  # Deployments: their own module, registered in one place
     ]
     app = Starlette(
         routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal}
