@@ -80,18 +80,20 @@ class Deployments:
         return self._shown(doc, settings)
 
     def get(self, ref: Ref) -> dict[str, Any]:
+        self._settle(ref)
         with self.project.store.transaction() as tx:
             settings = _settings(tx)
-            _, doc, _ = self._load(tx, ref, settings)
+            _, doc, _ = self._load(tx, ref)
         return self._shown(doc, settings)
 
     def query(self, params: Iterable[tuple[str, str]]) -> dict[str, Any]:
         limit, offset, wanted_type = checks.parse_query(params)
+        self._settle()
         with self.project.store.transaction() as tx:
             settings = _settings(tx)
-            rows = tx.execute("SELECT id FROM deployments ORDER BY seq").fetchall()
-            docs = [self._advanced(tx, Ref(id=row[0]), settings) for row in rows]
-        found = [doc for doc in docs if doc is not None and wanted_type in (None, doc["type"])]
+            rows = tx.execute("SELECT id, doc, state FROM deployments ORDER BY seq")
+            docs = [_row(row)[1] for row in rows]
+        found = [doc for doc in docs if wanted_type in (None, doc["type"])]
         page = found[offset : offset + limit]
         return {
             "limit": limit, "offset": offset, "count": len(page), "total": len(found),
@@ -100,21 +102,26 @@ class Deployments:
 
     def update(self, ref: Ref, body: Any) -> dict[str, Any]:
         actions = checks.checked_update(body)
+        self._settle(ref)
+        latest = (
+            self._latest_connector(ref) if any(a.get("updateConnector") for a in actions) else None
+        )
         with self.project.store.transaction() as tx:
             settings = _settings(tx)
-            id_, doc, state = self._load(tx, ref, settings)
+            id_, doc, state = self._load(tx, ref)
             if body["version"] != doc["version"]:
                 raise _conflict(body["version"], doc["version"])
             for action in actions:
-                self._redeploy(doc, state, action, settings)
+                self._redeploy(doc, state, action, settings, latest)
             doc["version"] += 1
             _save(tx, id_, doc, state)
         return self._shown(doc, settings)
 
     def delete(self, ref: Ref) -> tuple[int, dict[str, Any]]:
+        self._settle(ref)
         with self.project.store.transaction() as tx:
             settings = _settings(tx)
-            id_, doc, state = self._load(tx, ref, settings)
+            id_, doc, state = self._load(tx, ref)
             previous = doc["status"]
             if previous in ("Queued", "Deploying", "Undeploying") and (
                 settings.delete_while_busy == "refuse" or previous == "Undeploying"
@@ -139,9 +146,10 @@ class Deployments:
         entries = body.get("report", [{"type": "Error", "title": f"Forced {status}"}])
         if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
             raise bad_request("force.report: expected a list of report entries")
+        self._settle(Ref(key=body["key"]))
         with self.project.store.transaction() as tx:
             settings = _settings(tx)
-            id_, doc, state = self._load(tx, Ref(key=body["key"]), settings)
+            id_, doc, state = self._load(tx, Ref(key=body["key"]))
             state.pop("run", None)
             doc["status"] = status
             now = self.project.clock.now()
@@ -173,12 +181,23 @@ class Deployments:
             raise _reference_not_found(label, version)
         return connector
 
+    def _latest_connector(self, ref: Ref) -> dict[str, Any] | ActionRejected:
+        """The connector an `updateConnector` moves to (read before the update's transaction)."""
+        with self.project.store.transaction() as tx:
+            _, doc, state = self._load(tx, ref)
+        reference = {"id": doc["connector"]["id"], "staged": state.get("staged", False)}
+        try:
+            return self._connector(reference)
+        except ActionRejected as error:
+            return error
+
     def _redeploy(
         self,
         doc: dict[str, Any],
         state: dict[str, Any],
         action: Mapping[str, Any],
         settings: DeploymentSettings,
+        latest: dict[str, Any] | ActionRejected | None,
     ) -> None:
         if doc["status"] not in _REDEPLOY_FROM:
             raise _invalid_transition(doc["status"], settings)
@@ -195,36 +214,36 @@ class Deployments:
         if action.get("globalConfiguration") is not None:
             _apply_global(doc, action["globalConfiguration"], settings.redeploy_semantics)
         if action.get("updateConnector"):
-            reference = {"id": doc["connector"]["id"], "staged": state.get("staged", False)}
-            try:
-                doc["connector"] = _snapshot(self._connector(reference))
-            except ActionRejected as error:
-                raise _update_failure(doc, error.message) from None
+            if isinstance(latest, ActionRejected):
+                raise _update_failure(doc, latest.message)
+            if latest is not None:
+                doc["connector"] = _snapshot(latest)
         doc["details"]["build"] = {"id": str(uuid.uuid4()), "report": {"entries": []}}
         start_run(doc, state, "deploy", self.project.clock.now())
 
-    def _load(self, tx: Transaction, ref: Ref, settings: DeploymentSettings) -> Row:
+    def _settle(self, ref: Ref | None = None) -> None:
+        """Apply due transitions (all deployments, or one) in their own committed transaction,
+        so that a request that then fails still leaves an undeployed Deployment gone."""
+        with self.project.store.transaction() as tx:
+            settings = _settings(tx)
+            if ref is None:
+                rows = [_row(r) for r in tx.execute("SELECT id, doc, state FROM deployments")]
+            else:
+                found = _find(tx, id=ref.id, key=ref.key)
+                rows = [found] if found else []
+            for id_, doc, state in rows:
+                count, gone = advance(doc, state, self.project.clock.now(), settings)
+                if gone:
+                    tx.execute("DELETE FROM deployments WHERE id = ?", (id_,))
+                elif count:
+                    doc["version"] += count if settings.transitions_bump_version else 0
+                    _save(tx, id_, doc, state)
+
+    def _load(self, tx: Transaction, ref: Ref) -> Row:
         row = _find(tx, id=ref.id, key=ref.key)
         if row is None:
             raise _not_found(ref)
-        id_, doc, state = row
-        count, gone = advance(doc, state, self.project.clock.now(), settings)
-        if gone:
-            tx.execute("DELETE FROM deployments WHERE id = ?", (id_,))
-            raise _not_found(ref)
-        if count:
-            if settings.transitions_bump_version:
-                doc["version"] += count
-            _save(tx, id_, doc, state)
-        return id_, doc, state
-
-    def _advanced(
-        self, tx: Transaction, ref: Ref, settings: DeploymentSettings
-    ) -> dict[str, Any] | None:
-        try:
-            return self._load(tx, ref, settings)[1]
-        except ActionRejected:
-            return None
+        return row
 
     def _shown(self, doc: Mapping[str, Any], settings: DeploymentSettings) -> dict[str, Any]:
         """The Deployment as a read answers it: secured values per `secured_read`."""
@@ -331,11 +350,15 @@ def _settings(tx: Transaction) -> DeploymentSettings:
     return DeploymentSettings(**stored) if isinstance(stored, dict) else DeploymentSettings()
 
 
+def _row(row: tuple[str, str, str]) -> Row:
+    return row[0], json.loads(row[1]), json.loads(row[2])
+
+
 def _find(tx: Transaction, *, id: str | None = None, key: str | None = None) -> Row | None:
     column, value = ("id", id) if id is not None else ("key", key)
     row = tx.execute(f"SELECT id, doc, state FROM deployments WHERE {column} = ?", (value,))
     found = row.fetchone()
-    return (found[0], json.loads(found[1]), json.loads(found[2])) if found else None
+    return _row(found) if found else None
 
 
 def _save(tx: Transaction, id_: str, doc: Mapping[str, Any], state: Mapping[str, Any]) -> None:
