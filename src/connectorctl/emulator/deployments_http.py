@@ -1,7 +1,21 @@
 """HTTP routes for `/{projectKey}/deployments` and the admin hooks under `/_emulator/deployments/`.
 
 `deployment_routes()` is the one thing the app registers. Requests go through the same request
-counters, seeded faults and token check as the connector routes, with the deployment scopes.
+counters (`deployments.create|get|query|update|delete`), seeded faults and token checks as the
+connector routes; reads need view_connectors_deployments, manage_connectors_deployments or
+manage_project, writes one of the last two.
+
+Admin (no token; JSON bodies):
+- `GET|POST /_emulator/deployments/settings` — partial updates of: `create_status` ("Queued" |
+  "Draft" | "Deploying"), `queued_delay` (1), `deploying_delay` (2), `undeploying_delay` (1),
+  `deploy_outcome` / `undeploy_outcome` ("success" | "failed"), `transitions_bump_version`
+  (false), `secured_read` ("mask" | "omit-values" | "omit-entries" | "echo"),
+  `redeploy_semantics` ("merge" | "replace"), `delete_status` (202 | 200), `delete_body_status`
+  ("Undeploying" | "previous"), `after_undeploy` ("gone" | "readable"), `delete_while_busy`
+  ("refuse" | "allow"), `invalid_transition_status` (400 | 409), `production_enabled` (true).
+  `POST /_emulator/reset` restores the defaults.
+- `POST /_emulator/deployments/force` — `{"key": K, "status": "Failed" | "UndeployFailed",
+  "report": [{"type": "Error", "title": "…"}]}` ends the current run now with that status.
 """
 
 from __future__ import annotations
