@@ -488,3 +488,53 @@ def test_official_examples_are_accepted(env: Env) -> None:
     again = env.call("POST", "/key=deployment-key", {"version": 2, "actions": [action]})
     assert again.status_code == 201, again.text
     assert again.json()["version"] == 3
+
+
+def test_example_manifests_deploy_on_the_emulator(env: Env) -> None:
+    from ruamel.yaml import YAML
+
+    from connectorctl.kinds.deployment import deployment_draft, resolve_secured
+
+    env.admin("reset")
+    published = {"key": "acme-payment-gateway", "version": 7, "status": "Published",
+                 "alreadyListed": True, "supportedRegions": ["europe-west1.gcp"]}  # fmt: skip
+    env.admin("seed", published)
+    folder = Path(__file__).parents[2] / "examples" / "deployments"
+    secrets = {"PSP_SANDBOX_API_KEY": "sk-test-1", "PSP_PRODUCTION_API_KEY": "sk-live-1"}
+    created = []
+    for path in sorted(folder.glob("*.yaml")):
+        spec = YAML(typ="safe").load(path.read_text())
+        body = resolve_secured(deployment_draft(spec, connector_version=7), secrets.get)
+        response = env.call("POST", "", body)
+        assert response.status_code == 201, response.text
+        created.append((response.json()["key"], response.json()["type"]))
+    assert created == [
+        ("payment-gateway-production", "production"), ("payment-gateway-sandbox", "sandbox"),
+    ]  # fmt: skip
+
+
+def test_logs_endpoint_shows_listening_and_error_lines(env: Env) -> None:
+    env.create()
+    env.advance(10)
+    page = env.call("GET", "/key=pay-sandbox/logs").json()
+    assert page["next"] == ""
+    assert [(line["applicationName"], line["severity"], line["details"]["message"])
+            for line in page["data"]] == [
+        ("service", "DEFAULT", "Listening on port: 8080"),
+        ("sync", "DEFAULT", "Listening on port: 8080"),
+    ]  # fmt: skip
+    report = [{"type": "Error", "title": "Out of memory", "application": "sync"}]
+    env.admin("deployments/force", {"key": "pay-sandbox", "status": "Failed", "report": report})
+    failed = env.call("GET", "/key=pay-sandbox/logs?applicationName=sync").json()["data"]
+    assert [(line["severity"], line["details"]["message"]) for line in failed] == [
+        ("ERROR", "Out of memory")
+    ]
+    unknown = env.call("GET", "/key=pay-sandbox/logs?applicationName=web")
+    assert code_of(unknown) == "DeploymentApplicationDoesNotExist"
+    assert code_of(env.call("GET", "/key=pay-sandbox/logs?startDate=yesterday")) == (
+        "DeploymentLogInvalidDate"
+    )
+    assert code_of(env.call("GET", "/key=pay-sandbox/logs?pageToken=abc")) == (
+        "DeploymentLogInvalidPageToken"
+    )
+    assert env.call("GET", "/key=nope/logs").status_code == 404

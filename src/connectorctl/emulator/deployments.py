@@ -16,6 +16,7 @@ from typing import Any
 
 from connectorctl.emulator import deployments_checks as checks
 from connectorctl.emulator.deployments_lifecycle import MASK, DeploymentSettings, advance, start_run
+from connectorctl.emulator.deployments_logs import log_page
 from connectorctl.emulator.service import EmulatedProject, Ref
 from connectorctl.emulator.settings import bad_request, iso
 from connectorctl.emulator.store import Transaction
@@ -72,7 +73,7 @@ class Deployments:
             start_run(doc, state, "deploy", self.project.clock.now(), skip_queue=skip)
         with self.project.store.transaction() as tx:
             if isinstance(doc.get("key"), str) and _find(tx, key=doc["key"]) is not None:
-                raise _duplicate(doc["key"])
+                raise checks.duplicate(doc["key"])
             tx.execute(
                 "INSERT INTO deployments (id, key, doc, state) VALUES (?, ?, ?, ?)",
                 (doc["id"], doc.get("key"), json.dumps(doc), json.dumps(state)),
@@ -100,6 +101,11 @@ class Deployments:
             "results": [self._shown(doc, settings) for doc in page],
         }  # fmt: skip
 
+    def logs(self, ref: Ref, params: Iterable[tuple[str, str]]) -> dict[str, Any]:
+        """One page of the (deprecated) logs endpoint."""
+        doc = self.get(ref)
+        return log_page(doc, params, iso(self.project.clock.now()))
+
     def update(self, ref: Ref, body: Any) -> dict[str, Any]:
         actions = checks.checked_update(body)
         self._settle(ref)
@@ -110,7 +116,7 @@ class Deployments:
             settings = _settings(tx)
             id_, doc, state = self._load(tx, ref)
             if body["version"] != doc["version"]:
-                raise _conflict(body["version"], doc["version"])
+                raise checks.conflict(body["version"], doc["version"])
             for action in actions:
                 self._redeploy(doc, state, action, settings, latest)
             doc["version"] += 1
@@ -126,7 +132,7 @@ class Deployments:
             if previous in ("Queued", "Deploying", "Undeploying") and (
                 settings.delete_while_busy == "refuse" or previous == "Undeploying"
             ):
-                raise _invalid_transition(previous, settings)
+                raise checks.invalid_transition(previous, settings.invalid_transition_status)
             start_run(doc, state, "undeploy", self.project.clock.now())
             _save(tx, id_, doc, state)
         shown = self._shown(doc, settings)
@@ -167,7 +173,7 @@ class Deployments:
         try:
             connector = self.project.get(ref)
         except ActionRejected:
-            raise _reference_not_found(label, version) from None
+            raise checks.reference_not_found(label, version) from None
         if reference.get("staged"):
             if connector.get("isPreviewable") != "true":
                 raise checks.error(
@@ -176,9 +182,9 @@ class Deployments:
                     f"{connector['version']} is not previewable",
                 )
         elif connector.get("status") != "Published" and not connector.get("alreadyListed"):
-            raise _reference_not_found(label, version)
+            raise checks.reference_not_found(label, version)
         if version is not None and version != connector["version"]:
-            raise _reference_not_found(label, version)
+            raise checks.reference_not_found(label, version)
         return connector
 
     def _latest_connector(self, ref: Ref) -> dict[str, Any] | ActionRejected:
@@ -200,7 +206,7 @@ class Deployments:
         latest: dict[str, Any] | ActionRejected | None,
     ) -> None:
         if doc["status"] not in _REDEPLOY_FROM:
-            raise _invalid_transition(doc["status"], settings)
+            raise checks.invalid_transition(doc["status"], settings.invalid_transition_status)
         values = action.get("configurationValues")
         schemas = doc["connector"].get("configurations") or []
         if values is not None:
@@ -215,7 +221,7 @@ class Deployments:
             _apply_global(doc, action["globalConfiguration"], settings.redeploy_semantics)
         if action.get("updateConnector"):
             if isinstance(latest, ActionRejected):
-                raise _update_failure(doc, latest.message)
+                raise checks.update_failure(doc, latest.message)
             if latest is not None:
                 doc["connector"] = _snapshot(latest)
         doc["details"]["build"] = {"id": str(uuid.uuid4()), "report": {"entries": []}}
@@ -242,7 +248,7 @@ class Deployments:
     def _load(self, tx: Transaction, ref: Ref) -> Row:
         row = _find(tx, id=ref.id, key=ref.key)
         if row is None:
-            raise _not_found(ref)
+            raise checks.not_found(ref)
         return row
 
     def _shown(self, doc: Mapping[str, Any], settings: DeploymentSettings) -> dict[str, Any]:
@@ -365,47 +371,4 @@ def _save(tx: Transaction, id_: str, doc: Mapping[str, Any], state: Mapping[str,
     tx.execute(
         "UPDATE deployments SET doc = ?, state = ? WHERE id = ?",
         (json.dumps(doc), json.dumps(state), id_),
-    )
-
-
-def _not_found(ref: Ref) -> ActionRejected:
-    which = f"key={ref.key}" if ref.key is not None else f"id={ref.id}"
-    return ActionRejected(404, "ResourceNotFound", f"Deployment with {which} does not exist")
-
-
-def _duplicate(key: str) -> ActionRejected:
-    return ActionRejected(
-        400, "DuplicateField", f"A duplicate value '\"{key}\"' exists for field 'key'.",
-        {"field": "key", "duplicateValue": key},
-    )  # fmt: skip
-
-
-def _conflict(expected: int, current: int) -> ActionRejected:
-    return ActionRejected(
-        409, "ConcurrentModification",
-        f"Object has a different version than expected. Expected: {expected} - Actual: {current}.",
-        {"expectedVersion": expected, "currentVersion": current},
-    )  # fmt: skip
-
-
-def _invalid_transition(status: str, settings: DeploymentSettings) -> ActionRejected:
-    word = {"Queued": "queued", "Deploying": "deploying", "Undeploying": "undeploying"}
-    message = f"Invalid status change: Already {word.get(status, status.lower())}"
-    return checks.error(
-        "DeploymentInvalidStatusTransition", message, settings.invalid_transition_status
-    )
-
-
-def _reference_not_found(label: str, version: Any) -> ActionRejected:
-    return checks.error(
-        "ConnectorReferenceNotFound", f"Connector '{label}' with version {version} not found"
-    )
-
-
-def _update_failure(doc: Mapping[str, Any], cause: str) -> ActionRejected:
-    connector = doc["connector"]
-    return checks.error(
-        "DeploymentConnectorUpdateFailure",
-        f"Deployment with id={doc['id']} or key={doc.get('key')} failed while trying to update "
-        f"Connector id={connector.get('id')} or key={connector.get('key')} (cause: {cause})",
     )

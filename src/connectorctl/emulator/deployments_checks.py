@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from connectorctl.emulator.service import invalid_query
+from connectorctl.emulator.service import Ref, invalid_query
 from connectorctl.emulator.settings import bad_request
 from connectorctl.kinds.connector_staged.actions import ActionRejected
 from connectorctl.model import REGIONS
@@ -205,3 +205,47 @@ def parse_query(params: Iterable[tuple[str, str]]) -> tuple[int, int, str | None
     if wanted is not None and wanted not in TYPES:
         raise invalid_query(f"deploymentType: unknown value '{wanted}'.")
     return int(values.get("limit", "20")), int(values.get("offset", "0")), wanted
+
+
+# -- errors of the facts file (§5) ---------------------------------------------------------
+
+
+def not_found(ref: Ref) -> ActionRejected:
+    which = f"key={ref.key}" if ref.key is not None else f"id={ref.id}"
+    return ActionRejected(404, "ResourceNotFound", f"Deployment with {which} does not exist")
+
+
+def duplicate(key: str) -> ActionRejected:
+    return ActionRejected(
+        400, "DuplicateField", f"A duplicate value '\"{key}\"' exists for field 'key'.",
+        {"field": "key", "duplicateValue": key},
+    )  # fmt: skip
+
+
+def conflict(expected: int, current: int) -> ActionRejected:
+    return ActionRejected(
+        409, "ConcurrentModification",
+        f"Object has a different version than expected. Expected: {expected} - Actual: {current}.",
+        {"expectedVersion": expected, "currentVersion": current},
+    )  # fmt: skip
+
+
+def invalid_transition(status: str, http_status: int) -> ActionRejected:
+    word = {"Queued": "queued", "Deploying": "deploying", "Undeploying": "undeploying"}
+    message = f"Invalid status change: Already {word.get(status, status.lower())}"
+    return error("DeploymentInvalidStatusTransition", message, http_status)
+
+
+def reference_not_found(label: str, version: Any) -> ActionRejected:
+    return error(
+        "ConnectorReferenceNotFound", f"Connector '{label}' with version {version} not found"
+    )
+
+
+def update_failure(doc: Mapping[str, Any], cause: str) -> ActionRejected:
+    connector = doc["connector"]
+    return error(
+        "DeploymentConnectorUpdateFailure",
+        f"Deployment with id={doc['id']} or key={doc.get('key')} failed while trying to update "
+        f"Connector id={connector.get('id')} or key={connector.get('key')} (cause: {cause})",
+    )

@@ -1,7 +1,7 @@
 """HTTP routes for `/{projectKey}/deployments` and the admin hooks under `/_emulator/deployments/`.
 
 `deployment_routes()` is the one thing the app registers. Requests go through the same request
-counters (`deployments.create|get|query|update|delete`), seeded faults and token checks as the
+counters (`deployments.create|get|query|update|delete|logs`), seeded faults and token checks as the
 connector routes; reads need view_connectors_deployments, manage_connectors_deployments or
 manage_project, writes one of the last two.
 
@@ -135,6 +135,15 @@ async def deployment(request: Request) -> Response:
     )
 
 
+async def logs(request: Request) -> Response:
+    ref = Ref.parse(request.path_params["ref"])
+    params = request.query_params.multi_items()
+    return await _serve(
+        request, "deployments.logs", ref.key or str(ref.id),
+        lambda d: (200, d.logs(ref, params)), write=False,
+    )  # fmt: skip
+
+
 async def admin(request: Request) -> Response:
     """`GET|POST settings` and `POST force` (no token: the admin API binds loopback)."""
     service = Deployments(request.app.state.runtime.project)
@@ -161,4 +170,5 @@ def deployment_routes() -> list[Route]:
         Route("/_emulator/deployments/{name}", admin, methods=["GET", "POST"]),
         Route("/{project}/deployments", deployments, methods=["GET", "POST"]),
         Route("/{project}/deployments/{ref}", deployment, methods=["GET", "POST", "DELETE"]),
+        Route("/{project}/deployments/{ref}/logs", logs, methods=["GET"]),
     ]
