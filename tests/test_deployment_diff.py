@@ -141,6 +141,13 @@ def test_draft_of_a_staged_connector_with_global_values_and_empty_lists() -> Non
     }
 
 
+def test_draft_from_a_loaded_manifest_record() -> None:
+    assert deployment_draft(desired(), connector_version=9)["connector"] == {
+        "key": "acme-payment-gateway", "version": 9,
+    }  # fmt: skip
+    assert deployment_draft(desired())["key"] == "pay-sandbox"
+
+
 def test_create_without_a_known_version_leaves_it_out() -> None:
     change = plan_deployment(desired(), None)
     assert change.draft is not None

@@ -17,6 +17,7 @@ from connectorctl.kinds.deployment.fields import (
     pairs,
     placeholder_name,
 )
+from connectorctl.model import Desired
 
 
 class MissingSecret(Exception):
@@ -28,13 +29,13 @@ class MissingSecret(Exception):
 
 
 def deployment_draft(
-    desired: Mapping[str, Any], *, connector_version: int | None = None
+    desired: Desired | Mapping[str, Any], *, connector_version: int | None = None
 ) -> dict[str, Any]:
-    """The create body for a Deployment manifest `spec`: maps become `[{key, value}]` lists.
-
-    Both lists are always sent; `connector.version` is the pinned one, else `connector_version`
-    (the latest, when known), else left out.
-    """
+    """The create body for a Deployment manifest (or its spec with `key`): maps become
+    `[{key, value}]` lists, both always sent; `connector.version` is the pinned one, else
+    `connector_version` (the latest, when known), else left out."""
+    if isinstance(desired, Desired):
+        desired = {"key": desired.key, **desired.spec}
     connector = desired["connector"]
     reference: dict[str, Any] = {"key": connector["key"]}
     version = connector.get("version", connector_version)
