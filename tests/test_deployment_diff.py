@@ -402,6 +402,33 @@ def test_connector_secured_key_missing_from_the_manifest_is_a_plan_error() -> No
     assert change.messages == (Message(Level.ERROR, text),)
 
 
+def test_create_checks_secured_keys_against_the_connector() -> None:
+    app = {"applicationName": "service", "standardConfiguration": {"LOG_LEVEL": "debug"}}
+    schema = [
+        {"applicationName": "service", "securedConfiguration": [{"key": "A_KEY"}, {"key": "B"}]}
+    ]
+    change = plan_deployment(desired(configurations=[app]), None, connector_configurations=schema)
+    text = (
+        "configurations.service.securedConfiguration does not give A_KEY, B, "
+        "which the connector defines"
+    )
+    assert (change.change, change.messages) == (Change.BLOCKED, (Message(Level.ERROR, text),))
+    fine = plan_deployment(desired(), None, connector_configurations=[])
+    assert fine.change == Change.CREATE
+
+
+def test_latest_connector_schema_wins_over_the_deployed_snapshot() -> None:
+    schema = [{"applicationName": "service", "securedConfiguration": [{"key": "NEW_SECRET"}]}]
+    change = plan_deployment(desired(), remote(), connector_configurations=schema)
+    assert change.messages == (
+        Message(
+            Level.ERROR,
+            "configurations.service.securedConfiguration does not give NEW_SECRET, "
+            "which the connector defines",
+        ),
+    )
+
+
 def test_tombstones() -> None:
     gone = Desired("pay-sandbox", {"state": "absent"}, Location("d.yaml"))
     deleted = plan_deployment(gone, remote())

@@ -5,7 +5,7 @@ Facts behind the rules: DESIGN.md "Deployments" and spec/connect-deployments-fac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,8 @@ class PlanOptions:
     retry_failed: bool = False
     # Only when the API returns secured values in clear and the caller may read the variables.
     secured_lookup: SecretLookup | None = None
+    # The connector's connect.yaml applications (`configurations`), when the caller read them.
+    connector_configurations: Sequence[Mapping[str, Any]] | None = None
 
 
 @dataclass
@@ -62,11 +64,17 @@ def plan_deployment(
     allow_replace: bool = False,
     retry_failed: bool = False,
     secured_lookup: SecretLookup | None = None,
+    connector_configurations: Sequence[Mapping[str, Any]] | None = None,
 ) -> DeploymentChange:
-    """The change that brings `remote` (None = absent) to the manifest `desired`."""
+    """The change that brings `remote` (None = absent) to the manifest `desired`.
+
+    `connector_configurations` (the connector's `configurations`) checks that every secured key
+    it defines is given; without it, the deployed connector snapshot in `remote` is used.
+    """
     options = PlanOptions(
-        connector_latest_version, redeploy_requested, allow_replace, retry_failed, secured_lookup
-    )
+        connector_latest_version, redeploy_requested, allow_replace, retry_failed,
+        secured_lookup, connector_configurations,
+    )  # fmt: skip
     spec = {"key": desired.key, **desired.spec}
     source = str(desired.location)
     if is_tombstone(spec):
@@ -109,6 +117,13 @@ def _plan_create(spec: Mapping[str, Any], options: PlanOptions, source: str) -> 
     latest = options.connector_latest_version
     if isinstance(pinned, int) and latest is not None and pinned != latest:
         return _blocked(spec, None, source, _pin_text(pinned, latest))
+    found = _Found()
+    schemas = _by_name(options.connector_configurations or ())
+    for app in spec["configurations"]:
+        prefix = f"configurations.{app['applicationName']}"
+        _check_secured_keys(app, schemas.get(app["applicationName"]), prefix, found)
+    if found.messages:
+        return _blocked(spec, None, source, found.messages[0].text)
     draft = deployment_draft(spec, connector_version=latest)
     return _change(spec, Change.CREATE, source, draft=draft)
 
@@ -188,7 +203,8 @@ def _compare_values(
     spec: Mapping[str, Any], remote: Mapping[str, Any], options: PlanOptions, found: _Found
 ) -> None:
     live_apps = _live_applications(remote)
-    schemas = _connector_schemas(remote)
+    snapshot = (remote.get("connector") or {}).get("configurations") or ()
+    schemas = _by_name(options.connector_configurations or snapshot)
     for app in spec["configurations"]:
         name = app["applicationName"]
         live = live_apps.get(name, {})
@@ -206,12 +222,11 @@ def _compare_values(
         )
 
 
-def _connector_schemas(remote: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """The connector's connect.yaml application schemas, as the Deployment shows them."""
-    configurations = (remote.get("connector") or {}).get("configurations") or ()
+def _by_name(applications: Any) -> dict[str, Mapping[str, Any]]:
+    """Application entries (connect.yaml schemas or deployed values) by `applicationName`."""
     return {
         app["applicationName"]: app
-        for app in configurations
+        for app in applications or ()
         if isinstance(app, Mapping) and isinstance(app.get("applicationName"), str)
     }
 
@@ -229,11 +244,7 @@ def _check_secured_keys(
 
 
 def _live_applications(remote: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    return {
-        app["applicationName"]: app
-        for app in remote.get("applications") or ()
-        if isinstance(app, Mapping) and isinstance(app.get("applicationName"), str)
-    }
+    return _by_name(remote.get("applications"))
 
 
 def _compare_standard(wanted: Mapping[str, str], live: Any, prefix: str, found: _Found) -> None:
@@ -281,7 +292,7 @@ def _decide(
         wanted = True
     if not wanted:
         return _unchanged(spec, remote, found, [*messages, *_secured_note(spec, options)], source)
-    if status in BUSY_STATUSES or status == "Undeploying":
+    if status in BUSY_STATUSES:
         return _blocked(
             spec, remote, source, f"the deployment is {status}: nothing can be sent until it ends",
             diff=tuple(found.diff),
