@@ -20,6 +20,7 @@ from starlette.responses import Response
 from connectorctl.emulator.admin import admin_routes
 from connectorctl.emulator.auth import auth_error, basic_credentials, form_credentials
 from connectorctl.emulator.connector_routes import connector_routes
+from connectorctl.emulator.deployments_http import deployment_routes
 from connectorctl.emulator.runtime import (
     DROP_HEADER,
     EmulatorRuntime,
@@ -101,6 +102,7 @@ def create_app(runtime: EmulatorRuntime) -> Callable[[Scope, Receive, Send], Awa
         api_route("/oauth/token", {"POST": token}),
         *connector_routes(),
         *admin_routes(),
+        *deployment_routes(),  # Deployments: their own module, registered in one place
     ]
     app = Starlette(
         routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal}

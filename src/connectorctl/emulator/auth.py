@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from connectorctl.emulator.options import DEFAULT_CLIENTS
 from connectorctl.kinds.connector_staged.actions import ActionRejected
 
-SCOPE_NAMES = ("view_connectors", "manage_connectors", "manage_project")
+CONNECTOR_SCOPES = ("view_connectors", "manage_connectors", "manage_project")
 MANAGE_SCOPES = ("manage_connectors", "manage_project")
+DEPLOYMENT_SCOPES = ("view_connectors_deployments", "manage_connectors_deployments")
+SCOPE_NAMES = CONNECTOR_SCOPES + DEPLOYMENT_SCOPES
 
 
 @dataclass(frozen=True)
@@ -115,22 +117,25 @@ class TokenIssuer:
 
     def check(self, authorization: str | None, *, write: bool, now: float) -> Grant:
         """The grant behind an `Authorization: Bearer` header; 401 or 403 otherwise."""
+        if write:
+            return self.check_scopes(authorization, MANAGE_SCOPES, "manage_connectors", now=now)
+        return self.check_scopes(authorization, CONNECTOR_SCOPES, "view_connectors", now=now)
+
+    def check_scopes(
+        self, authorization: str | None, needed: Sequence[str], missing: str, *, now: float
+    ) -> Grant:
+        """As `check`, for a route that accepts any scope in `needed` (403 names `missing`)."""
         scheme, _, token = (authorization or "").partition(" ")
         with self._lock:
             grant = self._grants.get(token.strip()) if scheme.lower() == "bearer" else None
         if grant is None or grant.expires_at <= now:
             raise auth_error(401, "invalid_token", "invalid_token")
-        needed = MANAGE_SCOPES if write else SCOPE_NAMES
         if not any(f"{name}:{self._project_key}" in grant.scopes for name in needed):
-            scope = (
-                f"manage_connectors:{self._project_key}"
-                if write
-                else f"view_connectors:{self._project_key}"
-            )
             raise auth_error(
                 403,
                 "insufficient_scope",
-                f"Insufficient scope. One of the following scopes is missing: {scope}",
+                "Insufficient scope. One of the following scopes is missing: "
+                f"{missing}:{self._project_key}",
             )
         return grant
 

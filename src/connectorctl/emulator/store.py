@@ -25,6 +25,13 @@ CREATE TABLE IF NOT EXISTS connectors (
 );
 CREATE TABLE IF NOT EXISTS scripts (key TEXT PRIMARY KEY, script TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deployments (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    key TEXT UNIQUE,
+    doc TEXT NOT NULL,
+    state TEXT NOT NULL
+);
 """
 
 
@@ -100,8 +107,12 @@ class Transaction:
             "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, json.dumps(value))
         )
 
+    def execute(self, sql: str, parameters: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        """Run one statement in this transaction (for the tables other modules own)."""
+        return self._db.execute(sql, parameters)
+
     def clear(self) -> None:
-        for table in ("connectors", "scripts", "meta"):
+        for table in ("connectors", "scripts", "meta", "deployments"):
             self._db.execute(f"DELETE FROM {table}")
         self._db.execute("DELETE FROM sqlite_sequence")
 
