@@ -538,3 +538,15 @@ def test_logs_endpoint_shows_listening_and_error_lines(env: Env) -> None:
         "DeploymentLogInvalidPageToken"
     )
     assert env.call("GET", "/key=nope/logs").status_code == 404
+
+
+def test_head_with_a_body_never_creates_or_redeploys(env: Env) -> None:
+    head = env.call("HEAD", "", DRAFT)
+    assert head.status_code == 405
+    assert env.get().status_code == 404
+    assert env.create().status_code == 201
+    version = env.get().json()["version"]
+    body = {"version": version, "actions": [{"action": "redeploy"}]}
+    assert env.call("HEAD", "/key=pay-sandbox", body).status_code == 405
+    assert env.call("PUT", "/key=pay-sandbox", body).status_code == 405
+    assert env.get().json()["version"] == version

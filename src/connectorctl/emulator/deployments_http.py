@@ -20,8 +20,6 @@ Admin (no token; JSON bodies):
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -31,70 +29,39 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from connectorctl.emulator.deployments import Deployments
-from connectorctl.emulator.faults import decide
+from connectorctl.emulator.runtime import (
+    api_route,
+    error_response,
+    read_json,
+    runtime_of,
+    serve,
+)
 from connectorctl.emulator.service import Ref
-from connectorctl.emulator.settings import bad_request
 from connectorctl.kinds.connector_staged.actions import ActionRejected
 
-MAX_BODY = 1024 * 1024
 VIEW_SCOPES = ("manage_project", "manage_connectors_deployments", "view_connectors_deployments")
 MANAGE_SCOPES = ("manage_project", "manage_connectors_deployments")
-_FAULTS = {429: "TooManyRequests", 500: "General", 502: "BadGateway", 503: "ServiceUnavailable"}
 Handler = Callable[[Deployments], tuple[int, Any]]
-
-
-def rejected(error: ActionRejected) -> JSONResponse:
-    """An error in the commercetools shape (OAuth errors also carry a top-level `error`)."""
-    extra = dict(error.extra or {})
-    top: dict[str, Any] = {
-        name: extra.pop(name) for name in ("error", "error_description") if name in extra
-    }
-    first = {"code": error.code, "message": error.message, **extra}
-    body = {"statusCode": error.status, "message": error.message, "errors": [first], **top}
-    return JSONResponse(body, error.status)
-
-
-async def _body(request: Request) -> Any:
-    data = b""
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_BODY:
-            raise ActionRejected(
-                413, "RequestEntityTooLarge", f"Request body exceeds {MAX_BODY} bytes."
-            )
-    try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("Request body does not contain valid JSON.") from None
 
 
 async def _serve(
     request: Request, route: str, subject: str, handler: Handler, *, write: bool
 ) -> Response:
-    """Count, inject faults, check the token and the project, run the handler."""
-    runtime = request.app.state.runtime
-    runtime.log.count(route)
-    try:
-        decision = decide(runtime.faults, route, subject, runtime.log.attempt(route, subject))
-        if decision.status is not None:
-            message = f"Injected {decision.status}."
-            return rejected(ActionRejected(decision.status, _FAULTS[decision.status], message))
-        if runtime.faults.latency_ms:
-            await asyncio.sleep(runtime.faults.latency_ms / 1000)
-        needed, missing = (
-            (MANAGE_SCOPES, "manage_connectors_deployments")
-            if write
-            else (VIEW_SCOPES, "view_connectors_deployments")
-        )
-        now = runtime.project.clock.now()
-        runtime.issuer.check_scopes(request.headers.get("authorization"), needed, missing, now=now)
+    """Count, inject faults, check the deployment scopes and the project, run the handler."""
+    runtime = runtime_of(request)
+    scopes = (
+        (MANAGE_SCOPES, "manage_connectors_deployments")
+        if write
+        else (VIEW_SCOPES, "view_connectors_deployments")
+    )
+
+    def run() -> tuple[int, Any]:
         if request.path_params["project"] != runtime.project_key:
             message = f"The project '{request.path_params['project']}' is not served here."
             raise ActionRejected(404, "ResourceNotFound", message)
-        status, payload = await run_in_threadpool(handler, Deployments(runtime.project))
-    except ActionRejected as error:
-        return rejected(error)
-    return JSONResponse(payload, status)
+        return handler(Deployments(runtime.project))
+
+    return await serve(request, route, lambda: subject, run, write=write, scopes=scopes)
 
 
 async def deployments(request: Request) -> Response:
@@ -104,10 +71,10 @@ async def deployments(request: Request) -> Response:
             request, "deployments.query", "", lambda d: (200, d.query(params)), write=False
         )
     try:
-        body = await _body(request)
+        body = await read_json(request)
     except ActionRejected as error:
-        request.app.state.runtime.log.count("deployments.create")
-        return rejected(error)
+        runtime_of(request).log.count("deployments.create")
+        return error_response(error)
     key = str(body.get("key") or "") if isinstance(body, dict) else ""
     return await _serve(
         request, "deployments.create", key, lambda d: (201, d.create(body)), write=True
@@ -126,10 +93,10 @@ async def deployment(request: Request) -> Response:
             request, "deployments.delete", subject, lambda d: d.delete(ref), write=True
         )
     try:
-        body = await _body(request)
+        body = await read_json(request)
     except ActionRejected as error:
-        request.app.state.runtime.log.count("deployments.update")
-        return rejected(error)
+        runtime_of(request).log.count("deployments.update")
+        return error_response(error)
     return await _serve(
         request, "deployments.update", subject, lambda d: (201, d.update(ref, body)), write=True
     )
@@ -146,10 +113,10 @@ async def logs(request: Request) -> Response:
 
 async def admin(request: Request) -> Response:
     """`GET|POST settings` and `POST force` (no token: the admin API binds loopback)."""
-    service = Deployments(request.app.state.runtime.project)
+    service = Deployments(runtime_of(request).project)
     name, method = request.path_params["name"], request.method
     try:
-        body = await _body(request) if method == "POST" else None
+        body = await read_json(request) if method == "POST" else None
         if name == "settings" and method == "POST":
             result = (await run_in_threadpool(service.update_settings, body)).to_dict()
         elif name == "settings":
@@ -160,15 +127,18 @@ async def admin(request: Request) -> Response:
             message = f"No admin endpoint {method} /_emulator/deployments/{name}."
             raise ActionRejected(404, "ResourceNotFound", message)
     except ActionRejected as error:
-        return rejected(error)
+        return error_response(error)
     return JSONResponse(result)
 
 
 def deployment_routes() -> list[Route]:
     """The routes the app registers for Deployments (API and admin)."""
     return [  # the admin route first: `/{project}/deployments/{ref}` would match it too
-        Route("/_emulator/deployments/{name}", admin, methods=["GET", "POST"]),
-        Route("/{project}/deployments", deployments, methods=["GET", "POST"]),
-        Route("/{project}/deployments/{ref}", deployment, methods=["GET", "POST", "DELETE"]),
-        Route("/{project}/deployments/{ref}/logs", logs, methods=["GET"]),
+        api_route("/_emulator/deployments/{name}", {"GET": admin, "POST": admin}),
+        api_route("/{project}/deployments", {"GET": deployments, "POST": deployments}),
+        api_route(
+            "/{project}/deployments/{ref}",
+            {"GET": deployment, "POST": deployment, "DELETE": deployment},
+        ),
+        api_route("/{project}/deployments/{ref}/logs", {"GET": logs}),
     ]

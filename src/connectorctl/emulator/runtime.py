@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,8 +160,12 @@ async def serve(
     *,
     write: bool,
     ref: Ref | None = None,
+    scopes: tuple[Sequence[str], str] | None = None,
 ) -> Response:
-    """Answer one API request, with faults, auth and errors handled the same way everywhere."""
+    """Answer one API request, with faults, auth and errors handled the same way everywhere.
+
+    `scopes` (accepted scope names, the one a 403 names) replaces the connector scope check.
+    """
     runtime = runtime_of(request)
     runtime.log.count(route)
     config = runtime.faults
@@ -174,7 +178,11 @@ async def serve(
             return _fault_response(decision.status, config.retry_after)
         if route != "token":
             now = runtime.project.clock.now()
-            runtime.issuer.check(request.headers.get("authorization"), write=write, now=now)
+            authorization = request.headers.get("authorization")
+            if scopes is None:
+                runtime.issuer.check(authorization, write=write, now=now)
+            else:
+                runtime.issuer.check_scopes(authorization, scopes[0], scopes[1], now=now)
         if decision.bump and ref is not None:
             await run_in_threadpool(runtime.project.bump_version, ref)
         status, payload = await run_in_threadpool(handler)
