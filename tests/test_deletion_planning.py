@@ -117,9 +117,7 @@ def test_deployments_deleted_in_the_same_plan_become_edges() -> None:
     )
     change = CONNECTOR_STAGED.plan(tombstone(), live(status="Published"), context)
     assert change.change is Change.DELETE
-    assert CONNECTOR_STAGED.dependencies(change, context) == (
-        Dependency("Deployment", "old-prod", Until.GONE),
-    )
+    assert change.depends_on == (Dependency("Deployment", "old-prod", Until.GONE),)
 
 
 def test_without_deployment_access_a_published_connector_is_blocked() -> None:

@@ -35,13 +35,11 @@ class WidgetKind:
         return ConnectorChange(
             key=desired.key,
             kind=self.name,
+            depends_on=(Dependency("ConnectorStaged", desired.spec["connector"], Until.SETTLED),),
             change=Change.UNCHANGED if remote else Change.CREATE,
             draft=None if remote else dict(desired.spec),
             messages=(Message(Level.INFO, note),),
         )
-
-    def dependencies(self, change: ConnectorChange, context: PlanContext) -> tuple[Dependency, ...]:
-        return (Dependency("ConnectorStaged", "conn", Until.SETTLED),)
 
 
 def _connector(key: str) -> Desired:
@@ -62,11 +60,13 @@ def test_registry_holds_connector_staged_with_its_api_facts() -> None:
         "connectors/drafts",
         "connectors",
     )
-    assert list(KINDS) == ["ConnectorStaged"]
+    assert list(KINDS) == ["ConnectorStaged", "Deployment"]
 
 
 def test_unknown_kind_names_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="unknown resource kind 'Nope'; known: ConnectorStaged"):
+    with pytest.raises(
+        KeyError, match="unknown resource kind 'Nope'; known: ConnectorStaged, Deployment"
+    ):
         kind_named("Nope")
 
 
@@ -94,11 +94,10 @@ def test_a_new_kind_plans_after_the_kinds_it_depends_on() -> None:
         "connector not in this plan",
         "connector create",
     ]
-    edges = WidgetKind().dependencies(plan.connectors[2], PlanContext())
-    assert [str(e) for e in edges] == ["ConnectorStaged/conn"]
+    assert [str(e) for e in plan.connectors[2].depends_on] == ["ConnectorStaged/conn"]
 
 
 def test_a_manifest_of_an_unregistered_kind_is_refused() -> None:
-    item = Desired("w", {}, Location("w.yaml"), kind="Widget")
-    with pytest.raises(ValueError, match="no resource kind registered for Widget"):
+    item = Desired("w", {}, Location("w.yaml"), kind="Gadget")
+    with pytest.raises(ValueError, match="no resource kind registered for Gadget"):
         make_plan([item], {}, target=TARGET, created_at="t", unmanaged=())

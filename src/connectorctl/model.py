@@ -250,9 +250,28 @@ class DiffEntry:
     after: Any
 
 
+class Until(StrEnum):
+    """What a dependency edge waits for."""
+
+    SETTLED = "settled"  # the other resource's lifecycle step has taken effect and succeeded
+    GONE = "gone"  # the other resource answers 404
+
+
+@dataclass(frozen=True, order=True)
+class Dependency:
+    """An edge: a resource's requests wait until `kind`/`key` reaches `until`."""
+
+    kind: str
+    key: str
+    until: Until
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.key}"
+
+
 @dataclass(frozen=True)
 class ConnectorChange:
-    """The planned change of one connector.
+    """The planned change of one resource (a connector, or another kind's resource).
 
     `actions` are the update actions in the order they are sent: field actions first, then at most
     one lifecycle action (sent in its own final request). For a create, `draft` is the POST body
@@ -269,6 +288,7 @@ class ConnectorChange:
     messages: tuple[Message, ...] = ()
     source: str | None = None
     kind: str = MANIFEST_KIND
+    depends_on: tuple[Dependency, ...] = ()
 
     @property
     def field_actions(self) -> tuple[Mapping[str, Any], ...]:

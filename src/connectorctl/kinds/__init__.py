@@ -9,8 +9,12 @@ from collections.abc import Mapping
 
 from connectorctl.kinds.base import Dependency, PlanContext, ResourceKind, Until
 from connectorctl.kinds.connector_staged import CONNECTOR_STAGED
+from connectorctl.kinds.deployment.kind import DEPLOYMENT
 
-KINDS: Mapping[str, ResourceKind] = {CONNECTOR_STAGED.name: CONNECTOR_STAGED}
+KINDS: Mapping[str, ResourceKind] = {
+    CONNECTOR_STAGED.name: CONNECTOR_STAGED,
+    DEPLOYMENT.name: DEPLOYMENT,
+}
 
 __all__ = ["KINDS", "Dependency", "PlanContext", "ResourceKind", "Until", "kind_named"]
 

@@ -1,38 +1,21 @@
 """The small interface every resource kind implements, and the records it speaks in.
 
 A kind knows its manifest schema, the API collection it lives in, the scopes that read and write
-it, how to plan one resource, and what it must wait for ("needs that resource settled first",
-"goes after those are gone"). The planner, applier, reporters and emulator loop over the registry
-in `connectorctl.kinds` and never name a kind.
+it, and how to plan one resource — including what that resource must wait for ("needs that
+resource settled first", "goes after those are gone"), recorded in the plan entry's `depends_on`
+so that a saved plan carries its edges to `apply --plan`. The planner, applier, reporters and
+emulator loop over the registry in `connectorctl.kinds` and never name a kind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol
 
-from connectorctl.model import ConnectorChange, Desired
+from connectorctl.model import ConnectorChange, Dependency, Desired, Until
 
-
-class Until(StrEnum):
-    """What a dependency edge waits for."""
-
-    SETTLED = "settled"  # the other resource's lifecycle step has taken effect and succeeded
-    GONE = "gone"  # the other resource answers 404
-
-
-@dataclass(frozen=True, order=True)
-class Dependency:
-    """An edge: this resource's requests wait until `kind`/`key` reaches `until`."""
-
-    kind: str
-    key: str
-    until: Until
-
-    def __str__(self) -> str:
-        return f"{self.kind}/{self.key}"
+__all__ = ["Dependency", "PlanContext", "ResourceKind", "Until"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +58,4 @@ class ResourceKind(Protocol):
     def plan(
         self, desired: Desired, remote: Mapping[str, Any] | None, context: PlanContext
     ) -> ConnectorChange:
-        """The planned change of one resource (pure)."""
-
-    def dependencies(self, change: ConnectorChange, context: PlanContext) -> tuple[Dependency, ...]:
-        """The resources this change must wait for before its first request."""
+        """The planned change of one resource (pure), with the edges it waits for (`depends_on`)."""

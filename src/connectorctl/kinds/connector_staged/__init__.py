@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connectorctl.kinds.base import Dependency, PlanContext
+from connectorctl.kinds.base import PlanContext
 from connectorctl.model import ConnectorChange, Desired
 
 
 @dataclass(frozen=True)
 class ConnectorStagedKind:
-    """The ConnectorStaged kind: no dependencies of its own (Deployments depend on it)."""
+    """The ConnectorStaged kind: only its DELETE waits (for its deployments deleted in the plan)."""
 
     name: str = "ConnectorStaged"
     schema: str = "manifest.schema.json"
@@ -29,12 +29,6 @@ class ConnectorStagedKind:
         if is_tombstone(desired):
             return plan_delete(desired, remote, context)
         return plan_connector(desired, remote, retry_failed=context.retry_failed)
-
-    def dependencies(self, change: ConnectorChange, context: PlanContext) -> tuple[Dependency, ...]:
-        """A connector's DELETE waits for its deployments deleted in the same plan to be gone."""
-        from connectorctl.kinds.connector_staged.deletion import delete_dependencies
-
-        return delete_dependencies(change, context)
 
 
 CONNECTOR_STAGED = ConnectorStagedKind()

@@ -10,8 +10,17 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from connectorctl.kinds.base import Dependency, PlanContext, Until
-from connectorctl.model import UNLIST, Change, ConnectorChange, Desired, Level, Message
+from connectorctl.kinds.base import PlanContext
+from connectorctl.model import (
+    UNLIST,
+    Change,
+    ConnectorChange,
+    Dependency,
+    Desired,
+    Level,
+    Message,
+    Until,
+)
 
 CASCADE = "deleting it also deletes the published Connector"
 _BUSY = {
@@ -43,16 +52,16 @@ def plan_delete(
         return _with(base, change=Change.BLOCKED, messages=(guard,))
     published = _was_published(remote)
     note = Message(Level.WARNING, CASCADE) if published else None
-    return _with(base, messages=(note,) if note else ())
+    return _with(
+        base, messages=(note,) if note else (), depends_on=_waits_for(desired.key, context)
+    )
 
 
-def delete_dependencies(change: ConnectorChange, context: PlanContext) -> tuple[Dependency, ...]:
+def _waits_for(key: str, context: PlanContext) -> tuple[Dependency, ...]:
     """A connector's DELETE waits until each of its deployments deleted in this plan is gone."""
-    if change.change is not Change.DELETE:
-        return ()
     return tuple(
-        Dependency(DEPLOYMENT, key, Until.GONE)
-        for key in sorted(_deployments_of(change.key, context))
+        Dependency(DEPLOYMENT, deployment, Until.GONE)
+        for deployment in sorted(_deployments_of(key, context))
     )
 
 

@@ -23,7 +23,7 @@ from connectorctl.kinds.deployment.fields import (
     placeholder_name,
     values_map,
 )
-from connectorctl.kinds.deployment.record import Change, DeploymentChange
+from connectorctl.kinds.deployment.record import Change, DeploymentChange, deployment_change
 from connectorctl.model import Desired, DiffEntry, Level, Message
 
 SecretLookup = Callable[[str], str | None]
@@ -85,7 +85,7 @@ def plan_deployment(
 
 
 def _change(spec: Mapping[str, Any], change: Change, source: str, **rest: Any) -> DeploymentChange:
-    return DeploymentChange(key=str(spec["key"]), change=change, source=source, **rest)
+    return deployment_change(key=str(spec["key"]), change=change, source=source, **rest)
 
 
 def _ids(remote: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,47 +1,21 @@
-"""The planned change of one Deployment: the same fields as a connector's `ConnectorChange`,
-plus the two changes only Deployments have (delete, and replace = delete then create)."""
+"""The planned change of one Deployment: the shared plan entry record, with kind Deployment.
+
+Deployments use every change of `model.Change`, including the two that connectors rarely need:
+delete, and replace (delete, wait until it is gone, create again).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from connectorctl.kinds.deployment.fields import KIND
-from connectorctl.model import DiffEntry, Level, Message
+from connectorctl.model import Change, ConnectorChange
+
+DeploymentChange = ConnectorChange
+
+__all__ = ["Change", "DeploymentChange", "deployment_change"]
 
 
-class Change(StrEnum):
-    """What a plan does to one Deployment (the values extend `model.Change`)."""
-
-    CREATE = "create"
-    UPDATE = "update"
-    UNCHANGED = "unchanged"
-    BLOCKED = "blocked"
-    DELETE = "delete"
-    REPLACE = "replace"  # delete, wait until it is gone (404), create again
-
-
-@dataclass(frozen=True)
-class DeploymentChange:
-    """One Deployment's planned change.
-
-    `draft` is the create body (create, replace); `actions` holds the one `redeploy` (update).
-    Secured values appear only as their `${NAME}` placeholders.
-    """
-
-    key: str
-    change: Change
-    id: str | None = None
-    version: int | None = None
-    draft: Mapping[str, Any] | None = None
-    actions: tuple[Mapping[str, Any], ...] = ()
-    diff: tuple[DiffEntry, ...] = ()
-    messages: tuple[Message, ...] = ()
-    source: str | None = None
-    kind: str = KIND
-
-    @property
-    def has_error(self) -> bool:
-        return any(m.level is Level.ERROR for m in self.messages)
+def deployment_change(**fields: Any) -> ConnectorChange:
+    """A plan entry of kind Deployment (`draft` is the create body; `actions` the redeploy)."""
+    return ConnectorChange(kind=KIND, **fields)
