@@ -106,8 +106,26 @@ def test_exclude_skips_files(
     clean_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(INVALID)
+    excludes = [
+        arg
+        for name in INVALID.glob("*.yaml")
+        if name.name != "bad-region.yaml"
+        for arg in ("--exclude", name.name)
+    ]
+    assert run_cli(["validate", ".", *excludes]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == "1 problem in 1 file"
+
+
+def test_excluding_every_file_is_an_error(
+    clean_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(INVALID)
     excludes = [arg for name in INVALID.glob("*.yaml") for arg in ("--exclude", name.name)]
-    assert run_cli(["validate", ".", *excludes]) == 0
+    assert run_cli(["validate", ".", *excludes]) == 1
+    assert capsys.readouterr().out == (
+        ".:1:1: holds no *.yaml or *.yml file that --exclude leaves (check the path)\n"
+        "1 problem in 1 file\n"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in INVALID.glob("*.yaml")))

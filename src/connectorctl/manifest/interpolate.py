@@ -28,6 +28,11 @@ def interpolate(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
         if bad is not None:
             errors.append(f"invalid variable reference '${{{bad}' (use $${{ for a literal ${{)")
             return match.group(0)
+        if default is not None and "${" in default.replace("$${", ""):
+            errors.append(
+                f"nested variable reference in the default of '${{{name}:-…}}' is not supported"
+            )
+            return match.group(0)
         value = env.get(name)
         if default is not None and not value:
             return default
