@@ -274,3 +274,19 @@ def test_every_repeated_item_of_a_set_is_reported() -> None:
     assert messages(result) == [
         f"m.yaml:{line}:5: 'integrationTypes' lists 'psp' more than once" for line in (12, 13, 14)
     ]
+
+
+def test_a_file_with_too_many_values_stops_with_one_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("connectorctl.manifest.yamlnodes.MAX_FILE_NODES", 30)
+    text = "---\n".join(MINIMAL.format(key=f"k{n}") for n in range(3))
+    result = load_bytes(text.encode(), "m.yaml", {})
+    assert messages(result) == ["m.yaml:16:3: more than 30 values in one file (split it)"]
+
+
+def test_unknown_fields_past_twenty_are_counted_not_listed() -> None:
+    text = MINIMAL.format(key="a1") + "".join(f"extra{n}: x\n" for n in range(25))
+    found = messages(load_bytes(text.encode(), "m.yaml", {}))
+    assert len(found) == 21
+    assert "m.yaml:1:1: the manifest has 5 more unknown fields" in found

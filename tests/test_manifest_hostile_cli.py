@@ -83,7 +83,9 @@ def test_file_names_and_values_cannot_start_a_workflow_command(
     else:
         assert "m/x\\u000a::stop-commands::pwnd\\u000a.yaml:2:1: invalid YAML" in out
     if fmt == "github":
-        assert "::error file=m/x\\u000a%3A%3Astop-commands%3A%3Apwnd\\u000a.yaml,line=2,col=1::" in out
+        assert (
+            "::error file=m/x\\u000a%3A%3Astop-commands%3A%3Apwnd\\u000a.yaml,line=2,col=1::" in out
+        )
 
 
 def test_plan_problems_are_escaped_too(api: Any, capsys: pytest.CaptureFixture[str]) -> None:

@@ -271,7 +271,9 @@ def _interpolate_text(
     value: str, where: tuple[int, int], context: _Context
 ) -> tuple[str, list[Problem]]:
     text, errors = interpolate(value, context.env)
-    names = secrets_in(text, context.secrets) or secrets_in(value, context.secrets)
+    names = context.secrets and (
+        secrets_in(text, context.secrets) or secrets_in(value, context.secrets)
+    )
     if names:
         errors = [m for m in errors if not secrets_in(m, context.secrets)]
         errors.append(secret_message(names))

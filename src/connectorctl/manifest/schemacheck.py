@@ -11,6 +11,8 @@ from typing import Any, cast
 from connectorctl.manifest.yamlnodes import Positions
 from connectorctl.model import OBSERVED_FIELDS, Problem
 
+# Unknown fields reported one by one per mapping (each gets a "did you mean", which costs).
+MAX_UNKNOWN_FIELDS = 20
 _JSON_TYPES = {
     "object": "a mapping",
     "array": "a list",
@@ -203,12 +205,14 @@ def _title(error: Any, path: str) -> str:
 
 def _additional(error: Any, path: str, positions: Positions) -> Found:
     allowed = list(error.schema.get("properties", {}))
-    for name in error.instance:
-        if name in allowed:
-            continue
+    unknown = [name for name in error.instance if name not in allowed]
+    for name in unknown[:MAX_UNKNOWN_FIELDS]:
         child = f"{path}.{name}" if path else name
         where = positions.keys.get(child, _at(positions, path))
         yield where, _unknown_field(name, allowed, top_level=not path)
+    if len(unknown) > MAX_UNKNOWN_FIELDS:
+        more = len(unknown) - MAX_UNKNOWN_FIELDS
+        yield _at(positions, path), f"{_name(path)} has {more} more unknown fields"
 
 
 def _unknown_field(name: str, allowed: list[str], *, top_level: bool) -> str:
