@@ -32,6 +32,8 @@ from connectorctl.model import (
 FORMAT_VERSION = "1"
 SCHEMA_NAME = "plan.schema.json"
 MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan of thousands of connectors is a few MiB
+# A plan nests ~6 levels around values that a manifest bounds at 64: renderers recurse.
+MAX_PLAN_DEPTH = 100
 _SUB_FIELD_ORDER: Mapping[str, tuple[str, ...]] = {
     "creator": CREATOR_FIELDS,
     "repository": ("url", "tag"),
@@ -143,6 +145,8 @@ def read_plan_file(path: str | Path) -> Plan:
         raise PlanFileError(f"{shown}: invalid plan: JSON nested too deeply") from None
     except ValueError as exc:
         raise PlanFileError(f"{shown}: invalid JSON: {exc}") from exc
+    if _deeper_than(data, MAX_PLAN_DEPTH):
+        raise PlanFileError(f"{shown}: invalid plan: JSON nested too deeply")
     try:
         return plan_from_dict(data)
     except PlanFileError as exc:
@@ -231,6 +235,19 @@ def _check_connector(index: int, change: ConnectorChange) -> None:
         raise PlanFileError(f"{where}.draft.key: must equal the connector key {change.key!r}")
     if change.change is Change.UNCHANGED and change.actions:
         raise PlanFileError(f"{where}.actions: an unchanged connector has no actions")
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether JSON data nests deeper than `limit` (iteratively: no recursion to exhaust)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _shown(text: str) -> str:
