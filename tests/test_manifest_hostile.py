@@ -290,3 +290,12 @@ def test_unknown_fields_past_twenty_are_counted_not_listed() -> None:
     found = messages(load_bytes(text.encode(), "m.yaml", {}))
     assert len(found) == 21
     assert "m.yaml:1:1: the manifest has 5 more unknown fields" in found
+
+
+def test_a_secret_written_where_no_value_goes_is_masked_in_messages() -> None:
+    text = MINIMAL.format(key="a1") + f"{SECRET}: x\nrelease: !!int '{SECRET}'\n"
+    result = load_bytes(text.encode(), "m.yaml", {"CTP_CLIENT_SECRET": SECRET})
+    assert messages(result) == [
+        "m.yaml:10:1: unknown field '<redacted>'",
+        "m.yaml:11:10: '<redacted>' is not an integer",
+    ]

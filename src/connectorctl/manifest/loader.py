@@ -84,13 +84,28 @@ def load_manifests(
         problems.extend(document.problems)
     desired, duplicates = _unique_keys(parsed)
     problems.extend(duplicates)
-    return LoadResult(tuple(desired), tuple(sorted(set(problems))))
+    return LoadResult(tuple(desired), _scrubbed(problems, secrets))
 
 
 def _no_manifest(argument: str, files: Sequence[Path], excluding: bool) -> Problem:
     what = "no manifest" if files else "no *.yaml or *.yml file"
     what += " that --exclude leaves" if excluding and not files else ""
     return Problem(display_path(argument), 1, 1, f"holds {what} (check the path)")
+
+
+def _scrubbed(problems: Sequence[Problem], secrets: Mapping[str, str]) -> tuple[Problem, ...]:
+    """The problems, sorted and unique, with any secret value a message quotes masked (a
+    secret written literally, e.g. as a field name, is quoted before interpolation sees it)."""
+    unique = sorted(set(problems))
+    if not secrets:
+        return tuple(unique)
+    masked = []
+    for problem in unique:
+        message = problem.message
+        for value in secrets.values():
+            message = message.replace(value, REDACTED)
+        masked.append(Problem(problem.file, problem.line, problem.col, message))
+    return tuple(masked)
 
 
 def display_path(path: str | Path) -> str:
@@ -173,11 +188,12 @@ def load_bytes(
     secret_names: Collection[str] = SECRET_VARIABLES,
 ) -> LoadResult:
     """Load the manifests in one file's content (`file` names it in problems)."""
-    problems, parsed = _load_data(data, file, env, secret_values(env, secret_names))
+    secrets = secret_values(env, secret_names)
+    problems, parsed = _load_data(data, file, env, secrets)
     for document in parsed:
         problems.extend(document.problems)
     desired, duplicates = _unique_keys(parsed)
-    return LoadResult(tuple(desired), tuple(sorted({*problems, *duplicates})))
+    return LoadResult(tuple(desired), _scrubbed([*problems, *duplicates], secrets))
 
 
 def _load_file(
