@@ -416,3 +416,11 @@ def test_whole_string_patterns_and_integers_in_plan_files(tmp_path: Path) -> Non
     data["connectors"][2]["version"] = 7.0
     with pytest.raises(PlanFileError, match=r"invalid plan at \$\.connectors\[2\]\.version"):
         plan_from_dict(data)
+
+
+def test_plan_json_escapes_characters_that_some_readers_take_for_line_breaks() -> None:
+    data = json.loads((REPO / "tests" / "data" / "render" / "plan.json").read_text("utf-8"))
+    data["connectors"][2]["diff"][0]["after"] = "a\x85::error::b\u2028c\u2029d é"
+    text = plan_to_json(plan_from_dict(data))
+    assert '"after": "a\\u0085::error::b\\u2028c\\u2029d é"' in text
+    assert len(text.splitlines()) == text.count("\n")

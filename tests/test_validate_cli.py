@@ -181,3 +181,17 @@ def test_text_counts_problems_and_files() -> None:
     ]
     assert render_problems(problems, "text").splitlines()[-1] == "3 problems in 2 files"
     assert render_problems([], "text") == "no problems\n"
+
+
+def test_json_problems_keep_every_value_on_its_line(
+    clean_env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "\x85::notice::n.yaml").write_text("key: [\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(["validate", ".", "--format", "json"]) == 1
+    out = capsys.readouterr().out
+    assert '"file": "\\u0085::notice::n.yaml"' in out
+    assert not [line for line in out.splitlines() if line.startswith("::")]

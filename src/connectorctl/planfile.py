@@ -31,6 +31,7 @@ from connectorctl.model import (
 
 FORMAT_VERSION = "1"
 SCHEMA_NAME = "plan.schema.json"
+_LINE_SEPARATORS = ("\x85", "\u2028", "\u2029")  # JSON leaves them raw; they break lines
 MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan of thousands of connectors is a few MiB
 # A plan nests ~6 levels around values that a manifest bounds at 64: renderers recurse.
 MAX_PLAN_DEPTH = 100
@@ -100,7 +101,16 @@ def connector_to_dict(change: ConnectorChange) -> dict[str, Any]:
 
 def plan_to_json(plan: Plan) -> str:
     """The plan file's text: indented JSON ending in a newline, identical for equal plans."""
-    return json.dumps(plan_to_dict(plan), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    return json_text(plan_to_dict(plan)) + "\n"
+
+
+def json_text(data: Any) -> str:
+    """Indented JSON, non-ASCII kept, but the characters that some readers take for a line
+    break escaped, so that no value can start a line of its own."""
+    text = json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False)
+    for separator in _LINE_SEPARATORS:
+        text = text.replace(separator, f"\\u{ord(separator):04x}")
+    return text
 
 
 def _ordered(data: Mapping[str, Any], first: Sequence[str]) -> dict[str, Any]:

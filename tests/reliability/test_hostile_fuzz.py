@@ -44,6 +44,8 @@ PIECES = [
     "::error::", "::stop-commands::tok", "::add-mask::", "%0A", "%", ",", ":", "'", '"', "\\",
     "${", "}", "$${", "${TAG}", "${CTP_CLIENT_SECRET}", "${UNSET}", "${A:-${B}}", SECRET, "@here",
     "</details>", "|", "<", "`", "#", "- ", "---", "\ufeff", "\u202e",
+    "\n::error::forged", "\r\n::stop-commands::tok", "\n  ::warning::w", "\x85::notice::n",
+    "\u2028::group::g", "\n::add-mask::", "\r::debug::d",
 ]  # fmt: skip
 hostile = st.lists(
     st.one_of(st.sampled_from(PIECES), st.text(max_size=4)), min_size=1, max_size=8
@@ -125,9 +127,10 @@ def test_validate_output_is_safe_whatever_the_names_and_values(
         json.loads(output.split("\n}\n", 1)[0] + "\n}")
 
 
-@FAST
+@settings(FAST, max_examples=150)
 @given(path=st.lists(st.sampled_from(["connectors", "1", "0", "key", "draft", "diff", "actions",
-    "messages", "text", "after", "before", "summary", "unmanaged", "target"]), max_size=4),
+    "messages", "text", "after", "before", "summary", "unmanaged", "target", "source", "id",
+    "path", "comment", "description", "connect_url", "project_key"]), max_size=4),
     value=st.one_of(hostile, st.integers(), st.floats(), st.none(), st.booleans(),
     st.just([]), st.just({}), st.just([[[[[[[]]]]]]])))  # fmt: skip
 def test_plan_files_are_read_and_rendered_safely(path: list[str], value: Any) -> None:
