@@ -123,6 +123,9 @@ def test_validate_output_is_safe_whatever_the_names_and_values(
     code, output = cli("validate", "m", "--format", fmt)
     assert code in (0, 1), output
     assert_safe(output)
+    reference = "${CTP_CLIENT_SECRET}"
+    if SECRET in value or (reference in value and "$" + reference not in value):
+        assert code == 1, output  # a secret never enters a manifest
     if fmt == "json":
         json.loads(output.split("\n}\n", 1)[0] + "\n}")
 
