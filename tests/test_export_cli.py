@@ -131,3 +131,35 @@ def test_round_trip_of_the_official_examples(
     assert run_cli(["export", "--output-dir", "exported"]) == 0
     plan = plan_is_empty(capsys, "exported")
     assert len(plan["connectors"]) == len(OFFICIAL)
+
+
+@pytest.mark.parametrize("key", ["../escaped", "/tmp/abs-escaped", "a", "sub/dir", "x\ny"])
+def test_a_key_that_is_not_a_manifest_key_is_an_error_and_never_a_path(
+    env: dict[str, str], emulator: Any, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    emulator.admin("POST", "seed", REMOTE)
+    emulator.admin("POST", "seed", {**REMOTE, "key": key})
+    before = set(Path.cwd().parent.iterdir()), set(Path("/tmp").iterdir())
+    assert run_cli(["export", "--output-dir", "out"]) == 1
+    err = capsys.readouterr().err
+    assert "is not a valid manifest key; not exported" in err
+    assert "\n::" not in err and "x\ny" not in err
+    assert [p.name for p in Path("out").rglob("*") if p.is_file()] == ["payment-gateway.yaml"]
+    assert (set(Path.cwd().parent.iterdir()), set(Path("/tmp").iterdir())) == before
+
+
+def test_zero_contributors_and_control_characters_round_trip(
+    env: dict[str, str], emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    odd = "line\u0085next\u2028sep\ttab\x07bell\x1b[31m red\u200b"
+    creator = {"email": "team@acme.example", "noOfContributors": 0, "name": odd}
+    emulator.admin("POST", "seed", {**REMOTE, "creator": creator, "description": odd + "\n"})
+    assert run_cli(["export", "--output-dir", "out"]) == 0
+    text = Path("out/payment-gateway.yaml").read_text(encoding="utf-8")
+    assert "  noOfContributors: 0\n" in text
+    assert '  name: "line\\Nnext\\Lsep\\ttab\\abell\\e[31m red\u200b"\n' in text
+    loaded = load_manifests(Selection(paths=("out",)), {})
+    assert loaded.problems == ()
+    assert loaded.desired[0].spec["creator"]["name"] == odd
+    assert loaded.desired[0].spec["description"] == odd + "\n"
+    plan_is_empty(capsys, "out")

@@ -34,6 +34,7 @@ from connectorctl.planfile import (
 )
 from connectorctl.resources import load_schema
 
+REPO = Path(__file__).resolve().parents[1]
 TARGET = Target("https://connect.europe-west1.gcp.commercetools.com", "acme")
 CREATED = "2026-11-30T12:00:00Z"
 
@@ -394,3 +395,34 @@ def test_any_plan_round_trips_and_validates(plan: Plan) -> None:
     validate(json.loads(text))
     assert plan_from_dict(json.loads(text)) == plan
     assert plan_to_json(plan_from_dict(json.loads(text))) == text
+
+
+@pytest.mark.parametrize("depth", [120, 300, 990])
+def test_a_plan_nested_past_100_levels_is_refused_before_any_renderer_sees_it(
+    tmp_path: Path, depth: int
+) -> None:
+    data = json.loads((REPO / "tests" / "data" / "render" / "plan.json").read_text("utf-8"))
+    data["connectors"][2]["diff"][0]["after"] = "DEEP"
+    path = tmp_path / "deep.json"
+    path.write_text(json.dumps(data).replace('"DEEP"', "[" * depth + "]" * depth), "utf-8")
+    with pytest.raises(PlanFileError, match=r"deep\.json: invalid plan: JSON nested too deeply$"):
+        read_plan_file(path)
+
+
+def test_whole_string_patterns_and_integers_in_plan_files(tmp_path: Path) -> None:
+    data = json.loads((REPO / "tests" / "data" / "render" / "plan.json").read_text("utf-8"))
+    data["unmanaged"] = ["legacy-one\n", "zz"]
+    with pytest.raises(PlanFileError, match=r"invalid plan at \$\.unmanaged"):
+        plan_from_dict(data)
+    data = json.loads((REPO / "tests" / "data" / "render" / "plan.json").read_text("utf-8"))
+    data["connectors"][2]["version"] = 7.0
+    with pytest.raises(PlanFileError, match=r"invalid plan at \$\.connectors\[2\]\.version"):
+        plan_from_dict(data)
+
+
+def test_plan_json_escapes_characters_that_some_readers_take_for_line_breaks() -> None:
+    data = json.loads((REPO / "tests" / "data" / "render" / "plan.json").read_text("utf-8"))
+    data["connectors"][2]["diff"][0]["after"] = "a\x85::error::b\u2028c\u2029d é"
+    text = plan_to_json(plan_from_dict(data))
+    assert '"after": "a\\u0085::error::b\\u2028c\\u2029d é"' in text
+    assert len(text.splitlines()) == text.count("\n")

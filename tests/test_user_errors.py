@@ -45,6 +45,10 @@ def test_a_corrupt_emulator_state_file_is_one_line(
     (tmp_path / ".connectorctl").mkdir()
     (tmp_path / ".connectorctl" / "emulator.sqlite").write_text("junk\n")
     (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "a.yaml").write_text(  # a folder without manifests fails before the start
+        "apiVersion: connectorctl/v1\nkind: ConnectorStaged\nkey: k1\nname: N\n"
+        "creator: {email: e}\nrepository: {url: u, tag: t}\n"
+    )
     monkeypatch.chdir(tmp_path)
     assert run_cli(["plan", "m", "--emulator"]) == 1
     err = capsys.readouterr().err

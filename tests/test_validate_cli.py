@@ -106,8 +106,26 @@ def test_exclude_skips_files(
     clean_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(INVALID)
+    excludes = [
+        arg
+        for name in INVALID.glob("*.yaml")
+        if name.name != "bad-region.yaml"
+        for arg in ("--exclude", name.name)
+    ]
+    assert run_cli(["validate", ".", *excludes]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == "1 problem in 1 file"
+
+
+def test_excluding_every_file_is_an_error(
+    clean_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(INVALID)
     excludes = [arg for name in INVALID.glob("*.yaml") for arg in ("--exclude", name.name)]
-    assert run_cli(["validate", ".", *excludes]) == 0
+    assert run_cli(["validate", ".", *excludes]) == 1
+    assert capsys.readouterr().out == (
+        ".:1:1: holds no *.yaml or *.yml file that --exclude leaves (check the path)\n"
+        "1 problem in 1 file\n"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in INVALID.glob("*.yaml")))
@@ -163,3 +181,17 @@ def test_text_counts_problems_and_files() -> None:
     ]
     assert render_problems(problems, "text").splitlines()[-1] == "3 problems in 2 files"
     assert render_problems([], "text") == "no problems\n"
+
+
+def test_json_problems_keep_every_value_on_its_line(
+    clean_env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "\x85::notice::n.yaml").write_text("key: [\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(["validate", ".", "--format", "json"]) == 1
+    out = capsys.readouterr().out
+    assert '"file": "\\u0085::notice::n.yaml"' in out
+    assert not [line for line in out.splitlines() if line.startswith("::")]

@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from connectorctl import __version__
 from connectorctl.errors import PlanFileError, UsageError
+from connectorctl.manifest.readfile import UnreadableFile, read_regular_file
 from connectorctl.model import (
     ACTION_PARAMS,
     CREATOR_FIELDS,
@@ -29,6 +31,10 @@ from connectorctl.model import (
 
 FORMAT_VERSION = "1"
 SCHEMA_NAME = "plan.schema.json"
+_LINE_SEPARATORS = ("\x85", "\u2028", "\u2029")  # JSON leaves them raw; they break lines
+MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan of thousands of connectors is a few MiB
+# A plan nests ~6 levels around values that a manifest bounds at 64: renderers recurse.
+MAX_PLAN_DEPTH = 100
 _SUB_FIELD_ORDER: Mapping[str, tuple[str, ...]] = {
     "creator": CREATOR_FIELDS,
     "repository": ("url", "tag"),
@@ -39,9 +45,13 @@ def created_at(env: Mapping[str, str], now: Callable[[], datetime] | None = None
     """The plan's timestamp, ISO 8601 UTC with `Z`: SOURCE_DATE_EPOCH when set, else now."""
     epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
-        if not epoch.isdigit():
-            raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}")
-        moment = datetime.fromtimestamp(int(epoch), tz=UTC)
+        problem = f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {_shown(epoch)}"
+        if not (epoch.isascii() and epoch.isdigit()):  # "²".isdigit() holds, int("²") fails
+            raise UsageError(problem)
+        try:
+            moment = datetime.fromtimestamp(int(epoch), tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(problem + " (out of range)") from None
     else:
         moment = now() if now is not None else datetime.now(tz=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -100,7 +110,16 @@ def connector_to_dict(change: ConnectorChange) -> dict[str, Any]:
 
 def plan_to_json(plan: Plan) -> str:
     """The plan file's text: indented JSON ending in a newline, identical for equal plans."""
-    return json.dumps(plan_to_dict(plan), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    return json_text(plan_to_dict(plan)) + "\n"
+
+
+def json_text(data: Any) -> str:
+    """Indented JSON, non-ASCII kept, but the characters that some readers take for a line
+    break escaped, so that no value can start a line of its own."""
+    text = json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False)
+    for separator in _LINE_SEPARATORS:
+        text = text.replace(separator, f"\\u{ord(separator):04x}")
+    return text
 
 
 def _ordered(data: Mapping[str, Any], first: Sequence[str]) -> dict[str, Any]:
@@ -129,26 +148,43 @@ def _ordered_draft(draft: Mapping[str, Any]) -> dict[str, Any]:
 
 def read_plan_file(path: str | Path) -> Plan:
     """Load and check a plan file written by `plan --out`; PlanFileError says what is wrong."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanFileError(f"cannot read plan file {path}: {_reason(exc)}") from exc
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise PlanFileError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
-    except ValueError as exc:
-        raise PlanFileError(f"{path}: invalid JSON: {exc}") from exc
+    data = read_plan_json(path)
     try:
         return plan_from_dict(data)
     except PlanFileError as exc:
-        raise PlanFileError(f"{path}: {exc}") from exc
+        raise PlanFileError(f"{_shown(str(path))}: {exc}") from exc
+
+
+def read_plan_json(path: str | Path) -> Any:
+    """The JSON of a plan (or PlanSet) file: a regular file, bounded in size and depth."""
+    shown = _shown(str(path))
+    try:
+        text = read_regular_file(path, MAX_PLAN_BYTES).decode("utf-8")
+    except UnreadableFile as exc:
+        reason = str(exc).removeprefix("cannot read file: ")
+        raise PlanFileError(f"cannot read plan file {shown}: {reason}") from None
+    except UnicodeDecodeError as exc:
+        raise PlanFileError(f"cannot read plan file {shown}: {_reason(exc)}") from exc
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise PlanFileError(f"{shown}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+    except RecursionError:
+        raise PlanFileError(f"{shown}: invalid plan: JSON nested too deeply") from None
+    except ValueError as exc:
+        raise PlanFileError(f"{shown}: invalid JSON: {exc}") from exc
+    if _deeper_than(data, MAX_PLAN_DEPTH):
+        raise PlanFileError(f"{shown}: invalid plan: JSON nested too deeply")
+    return data
 
 
 def plan_from_dict(data: Any) -> Plan:
     """Rebuild a Plan from JSON data, after checking it against plan.schema.json."""
     _check_format_version(data)
-    _check_schema(data)
+    try:
+        _check_schema(data)
+    except RecursionError:
+        raise PlanFileError("invalid plan: JSON nested too deeply") from None
     connectors = tuple(_connector_from_dict(c) for c in data["connectors"])
     unmanaged = data["unmanaged"]
     plan = Plan(
@@ -188,13 +224,18 @@ def _check_format_version(data: Any) -> None:
         )
 
 
+@cache
+def _validator() -> Any:
+    from connectorctl.manifest.schemacheck import strict_validator, without_unique_items
+    from connectorctl.resources import load_schema
+
+    return strict_validator(without_unique_items(load_schema(SCHEMA_NAME)))
+
+
 def _check_schema(data: Any) -> None:
     import jsonschema
 
-    from connectorctl.resources import load_schema
-
-    validator = jsonschema.Draft202012Validator(load_schema(SCHEMA_NAME))
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
     if error is not None:
         raise PlanFileError(f"invalid plan at {error.json_path}: {_short(error.message)}")
 
@@ -204,8 +245,8 @@ def _check_consistency(plan: Plan, summary: Mapping[str, Any]) -> None:
     keys = [c.key for c in plan.connectors]
     if keys != sorted(set(keys)):
         raise PlanFileError("invalid plan: connectors must be sorted by key, each key once")
-    if plan.unmanaged is not None and list(plan.unmanaged) != sorted(plan.unmanaged):
-        raise PlanFileError("invalid plan: unmanaged keys must be sorted")
+    if plan.unmanaged is not None and list(plan.unmanaged) != sorted(set(plan.unmanaged)):
+        raise PlanFileError("invalid plan: unmanaged keys must be sorted, each key once")
     if summary != plan_summary(plan):
         raise PlanFileError("invalid plan: the summary does not match the connectors")
     for index, change in enumerate(plan.connectors):
@@ -221,6 +262,24 @@ def _check_connector(index: int, change: ConnectorChange) -> None:
         raise PlanFileError(f"{where}.draft.key: must equal the connector key {change.key!r}")
     if change.change is Change.UNCHANGED and change.actions:
         raise PlanFileError(f"{where}.actions: an unchanged connector has no actions")
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether JSON data nests deeper than `limit` (iteratively: no recursion to exhaust)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _shown(text: str) -> str:
+    """A name or value for a message: as is when printable, else JSON-quoted (one line)."""
+    return text if text.isprintable() else json.dumps(text)
 
 
 def _reject_constant(name: str) -> Any:

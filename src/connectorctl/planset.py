@@ -12,7 +12,8 @@ from typing import Any
 
 from connectorctl.errors import PlanFileError, UsageError
 from connectorctl.model import Plan
-from connectorctl.planfile import FORMAT_VERSION, plan_from_dict, plan_to_dict, read_plan_file
+from connectorctl.planfile import FORMAT_VERSION, plan_from_dict, plan_to_dict, read_plan_json
+from connectorctl.report.escape import safe_text
 
 SCHEMA_NAME = "planset.schema.json"
 
@@ -33,19 +34,24 @@ def planset_to_json(plans: Sequence[Plan]) -> str:
 
 def read_plans(path: str | Path) -> tuple[Plan, ...] | Plan:
     """A plan file (one Plan) or a PlanSet file (its plans, in order)."""
-    data = _json(path)
+    data = read_plan_json(path)
     if not isinstance(data, dict) or data.get("kind") != "PlanSet":
-        return read_plan_file(path)
+        try:
+            return plan_from_dict(data)
+        except PlanFileError as exc:
+            raise PlanFileError(f"{safe_text(str(path))}: {exc}") from exc
     _check_schema(data, path)
     plans = []
     for index, item in enumerate(data["targets"]):
         try:
             plans.append(plan_from_dict(item))
         except PlanFileError as exc:
-            raise PlanFileError(f"{path}: $.targets[{index}]: {exc}") from exc
+            raise PlanFileError(f"{safe_text(str(path))}: $.targets[{index}]: {exc}") from exc
     names = [plan.target.name for plan in plans]
     if None in names or len(set(names)) != len(names):
-        raise PlanFileError(f"{path}: every plan of a PlanSet names its own target, each once")
+        raise PlanFileError(
+            f"{safe_text(str(path))}: every plan of a PlanSet names its own target, each once"
+        )
     return tuple(plans)
 
 
@@ -56,23 +62,16 @@ def plan_for_target(path: str | Path, target: str | None) -> Plan:
         return found
     if target is None:
         names = ", ".join(str(plan.target.name) for plan in found)
-        raise UsageError(f"{path} holds the plans of several targets ({names}): pass --target NAME")
+        shown = safe_text(str(path))
+        raise UsageError(
+            f"{shown} holds the plans of several targets ({names}): pass --target NAME"
+        )
     for plan in found:
         if plan.target.name == target:
             return plan
-    raise PlanFileError(f"{path} holds no plan for target {target!r}")
-
-
-def _json(path: str | Path) -> Any:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        return json.loads(text, parse_constant=_reject_constant)
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None  # read_plan_file reports it, with the details
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    raise PlanFileError(
+        f"{safe_text(str(path))} holds no plan for target {safe_text(repr(target))}"
+    )
 
 
 def _check_schema(data: Any, path: str | Path) -> None:
@@ -83,4 +82,7 @@ def _check_schema(data: Any, path: str | Path) -> None:
     validator = jsonschema.Draft202012Validator(load_schema(SCHEMA_NAME))
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
-        raise PlanFileError(f"{path}: invalid plan set at {error.json_path}: {error.message[:200]}")
+        raise PlanFileError(
+            f"{safe_text(str(path))}: invalid plan set at {error.json_path}: "
+            f"{safe_text(error.message[:200])}"
+        )

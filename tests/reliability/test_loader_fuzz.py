@@ -136,6 +136,9 @@ def test_malformed_manifests_give_placed_problems_and_no_traceback(
     loaded = load_manifests(Selection(paths=("fuzz",)), ENV)
 
     for problem in loaded.problems:
+        if problem.file == "fuzz":  # the folder holds only empty documents
+            assert problem.message == "holds no manifest (check the path)", problem
+            continue
         assert problem.file in lines, problem
         assert 1 <= problem.line <= lines[problem.file] + 1, problem
         assert problem.col >= 1 and problem.message.strip(), problem

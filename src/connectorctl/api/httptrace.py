@@ -7,6 +7,7 @@ guard every line is scrubbed of the client secret and the current token.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 REDACTED = "<redacted>"
 SECRET_KEYS = frozenset({"access_token", "refresh_token", "client_secret", "id_token"})
 _BODY_LIMIT = 2000
+# The password of a URL's user info (`scheme://user:password@host`).
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:)[^/@\s]*@")
 
 
 class HttpTrace:
@@ -33,6 +36,8 @@ class HttpTrace:
             return
         for secret in self._secrets():
             text = text.replace(secret, REDACTED)
+        if "@" in text:
+            text = _URL_PASSWORD.sub(r"\1" + REDACTED + "@", text)
         self._write(text)
 
     def request(self, kwargs: Mapping[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -43,7 +44,7 @@ def _check_options(options: ApplyOptions) -> None:
         raise UsageError(
             "--plan FILE applies exactly the saved plan: give no PATH, --key or --exclude with it"
         )
-    if options.timeout <= 0:
+    if not math.isfinite(options.timeout) or options.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,9 +20,11 @@ from connectorctl.api.session import open_session
 from connectorctl.config import ExportOptions
 from connectorctl.errors import ConnectorctlError, ExitCode, NotFoundError
 from connectorctl.model import CREATOR_FIELDS, DRAFT_FIELDS, MANIFEST_API_VERSION, MANIFEST_KIND
+from connectorctl.report.escape import safe_text
 from connectorctl.targets import TargetRun
 
 SCHEMA_PATH = Path("schemas") / "manifest.schema.json"
+_KEY = re.compile(r"[A-Za-z0-9_-]{2,256}")  # the manifest schema's key: a safe file name
 _SUB_FIELDS: Mapping[str, tuple[str, ...]] = {
     "creator": CREATOR_FIELDS,
     "repository": ("url", "tag"),
@@ -37,15 +40,39 @@ def run(options: ExportOptions) -> int:
         else:
             connectors, _ = read_all(session.client)
     out_dir = Path(options.output_dir)
+    connectors, refused = _exportable(connectors)
     files = manifest_files(connectors, out_dir)
     existing = sorted(str(path) for path in files if path.exists())
     if existing and not options.force:
         raise ConnectorctlError(
-            "refusing to overwrite " + ", ".join(existing) + " (use --force); nothing written"
+            "refusing to overwrite "
+            + safe_text(", ".join(existing))
+            + " (use --force); nothing written"
         )
     _write_all(files)
-    print(f"exported {len(files)} connector(s) to {out_dir.as_posix()}", file=sys.stderr)
-    return ExitCode.OK
+    print(f"exported {len(files)} connector(s) to {safe_text(out_dir.as_posix())}", file=sys.stderr)
+    return ExitCode.PROBLEMS if refused else ExitCode.OK
+
+
+def valid_key(key: Any) -> bool:
+    """Whether a remote key can name a manifest and its file (never a path: no `/` or `..`)."""
+    return isinstance(key, str) and _KEY.fullmatch(key) is not None
+
+
+def _exportable(
+    connectors: Sequence[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], int]:
+    """The connectors whose key can name a manifest; an error line for each other one."""
+    kept = []
+    for connector in connectors:
+        key = connector.get("key")
+        if key is None or valid_key(key):
+            kept.append(connector)
+            continue
+        where = safe_text(str(connector.get("id")))
+        message = f"its key {safe_text(repr(key))} is not a valid manifest key; not exported"
+        print(f"error: connector {where}: {message}", file=sys.stderr)
+    return kept, len(connectors) - len(kept)
 
 
 def _target_run(options: ExportOptions) -> TargetRun:
@@ -75,6 +102,8 @@ def manifest_files(connectors: Sequence[Mapping[str, Any]], out_dir: Path) -> di
                 f"warning: skipping connector {connector.get('id')}: it has no key", file=sys.stderr
             )
             continue
+        if not valid_key(key):  # a key that names another place is never a file name
+            raise ConnectorctlError(f"refusing to export the key {safe_text(repr(key))}")
         files[out_dir / f"{key}.yaml"] = header + dump_yaml(manifest_data(connector))
     return files
 
@@ -117,9 +146,16 @@ def dump_yaml(data: Mapping[str, Any]) -> str:
 
 
 def _escape(value: Any) -> Any:
-    """Keep `${` literal: the loader would interpolate it (`$${` reads back as `${`)."""
+    """Keep `${` literal: the loader would interpolate it (`$${` reads back as `${`).
+
+    A string that is not all printable is double-quoted, where YAML escapes every control
+    character (plain or single-quoted, a U+0085 would read back as a line break).
+    """
     if isinstance(value, str):
-        return value.replace("${", "$${")
+        from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+        text = value.replace("${", "$${")
+        return text if text.isprintable() else DoubleQuotedScalarString(text)
     if isinstance(value, list):
         return [_escape(v) for v in value]
     if isinstance(value, Mapping):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+MAX_ERRORS = 20  # per string: a value with thousands of bad references gets one summary line
 _REFERENCE = re.compile(
     r"\$\$\{"  # escaped: a literal "${"
     r"|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}"
@@ -29,6 +30,11 @@ def interpolate(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
         if bad is not None:
             errors.append(f"invalid variable reference '${{{bad}' (use $${{ for a literal ${{)")
             return match.group(0)
+        if default is not None and "${" in default.replace("$${", ""):
+            errors.append(
+                f"nested variable reference in the default of '${{{name}:-…}}' is not supported"
+            )
+            return match.group(0)
         value = env.get(name)
         if default is not None and not value:
             return default
@@ -37,4 +43,8 @@ def interpolate(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
             return match.group(0)
         return value
 
-    return _REFERENCE.sub(replace, text), errors
+    result = _REFERENCE.sub(replace, text)
+    if len(errors) > MAX_ERRORS:
+        more = len(errors) - MAX_ERRORS
+        errors[MAX_ERRORS:] = [f"{more} more problems with variable references in this string"]
+    return result, errors

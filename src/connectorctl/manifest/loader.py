@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from connectorctl.config import Selection
+from connectorctl.errors import UsageError
 from connectorctl.manifest.interpolate import UNDEFINED_VARIABLE, interpolate
+from connectorctl.manifest.readfile import UnreadableFile, read_regular_file
 from connectorctl.manifest.schemacheck import check_manifest, show
+from connectorctl.manifest.secrets import (
+    REDACTED,
+    SECRET_VARIABLES,
+    secret_message,
+    secret_values,
+    secrets_in,
+)
 from connectorctl.manifest.targets import (
     config_excluded,
     for_selected_target,
@@ -53,20 +62,39 @@ class _Parsed:
 
 
 def load_manifests(
-    selection: Selection, env: Mapping[str, str], *, allow_undefined_vars: bool = False
+    selection: Selection,
+    env: Mapping[str, str],
+    secret_names: Collection[str] = SECRET_VARIABLES,
+    *,
+    allow_undefined_vars: bool = False,
 ) -> LoadResult:
     """Load, interpolate and validate every manifest the selection names (default: ".").
 
-    With `allow_undefined_vars`, an undefined `${VAR}` stays as written and is a warning.
+    Each path must hold at least one manifest. `secret_names` (with the selection's own) are the
+    variables whose values must never appear in a manifest (see `secret_values`). With
+    `allow_undefined_vars`, an undefined `${VAR}` stays as written and is a warning.
     """
-    files, problems = find_manifest_files(selection.paths or (".",), selection.excludes)
+    if any(not path for path in selection.paths):
+        raise UsageError("an empty string is not a path (is a variable unset?)")
+    secrets = secret_values(env, {*secret_names, *selection.secret_names})
+    problems: list[Problem] = []
     parsed: list[_Parsed] = []
-    for path in files:
-        if config_excluded(path, selection):
-            continue
-        file_problems, documents = _load_file(path, env, allow_undefined_vars)
-        problems.extend(file_problems)
-        parsed.extend(documents)
+    found_in: dict[str, int] = {}  # real path → documents and problems found in it
+    for argument in selection.paths or (".",):
+        files, missing = find_manifest_files((argument,), selection.excludes)
+        files = [path for path in files if not config_excluded(path, selection)]
+        problems.extend(missing)
+        reals = [os.path.realpath(path) for path in files]
+        for path, real in zip(files, reals, strict=True):
+            if real in found_in:
+                continue
+            context = _Context(display_path(path), env, secrets, allow_undefined_vars)
+            file_problems, documents = _load_file(path, context)
+            problems.extend(file_problems)
+            parsed.extend(documents)
+            found_in[real] = len(file_problems) + len(documents)
+        if not missing and not any(found_in[real] for real in reals):
+            problems.append(_no_manifest(argument, files, bool(selection.excludes)))
     for document in parsed:
         problems.extend(document.problems)
     parsed, elsewhere = _for_target(parsed, selection, problems)
@@ -75,7 +103,7 @@ def load_manifests(
     warnings = sorted({w for document in parsed for w in document.warnings})
     return LoadResult(
         tuple(desired),
-        tuple(sorted(set(problems))),
+        _scrubbed(problems, secrets),
         tuple(sorted(set(elsewhere))),
         tuple(warnings),
     )
@@ -120,6 +148,27 @@ def _duplicates_elsewhere(kept: Sequence[_Parsed], elsewhere: Sequence[_Parsed])
     return problems
 
 
+def _no_manifest(argument: str, files: Sequence[Path], excluding: bool) -> Problem:
+    what = "no manifest" if files else "no *.yaml or *.yml file"
+    what += " that --exclude leaves" if excluding and not files else ""
+    return Problem(display_path(argument), 1, 1, f"holds {what} (check the path)")
+
+
+def _scrubbed(problems: Sequence[Problem], secrets: Mapping[str, str]) -> tuple[Problem, ...]:
+    """The problems, sorted and unique, with any secret value a message quotes masked (a
+    secret written literally, e.g. as a field name, is quoted before interpolation sees it)."""
+    unique = sorted(set(problems))
+    if not secrets:
+        return tuple(unique)
+    masked = []
+    for problem in unique:
+        message = problem.message
+        for value in secrets.values():
+            message = message.replace(value, REDACTED)
+        masked.append(Problem(problem.file, problem.line, problem.col, message))
+    return tuple(masked)
+
+
 def display_path(path: str | Path) -> str:
     """A path as shown in messages and plans: relative to the working directory."""
     try:
@@ -135,15 +184,18 @@ def display_path(path: str | Path) -> str:
 def find_manifest_files(
     paths: Sequence[str], excludes: Sequence[str]
 ) -> tuple[list[Path], list[Problem]]:
-    """The manifest files under `paths` (sorted per argument, each once), and missing paths."""
+    """The manifest files under `paths` (sorted per argument, each once), and unusable paths."""
     files: list[Path] = []
     problems: list[Problem] = []
     seen: set[Path] = set()
     for argument in paths:
         root = Path(argument)
         if root.is_dir():
-            found = [f for f in _walk(root) if not _excluded(f.relative_to(root), excludes)]
-        elif root.is_file():
+            found = [
+                f for f in _walk(root, problems) if not _excluded(f.relative_to(root), excludes)
+            ]
+        elif root.exists():
+            # Not a folder but there: a regular file is read, anything else becomes a problem.
             found = [] if _excluded(Path(root.name), excludes) else [root]
         else:
             problems.append(Problem(display_path(argument), 1, 1, "no such file or directory"))
@@ -157,10 +209,23 @@ def find_manifest_files(
     return files, problems
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    """`*.yaml` / `*.yml` files below `root`, sorted, skipping hidden folders and files."""
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+def _walk(root: Path, problems: list[Problem]) -> Iterator[Path]:
+    """`*.yaml` / `*.yml` below `root`, sorted, skipping hidden entries; links to folders are
+    followed, each real folder once (a link back up is not a loop)."""
+    visited = {os.path.realpath(root)}
+
+    def unreadable(exc: OSError) -> None:
+        where = display_path(exc.filename or root)
+        problems.append(Problem(where, 1, 1, f"cannot read folder: {exc.strerror or exc}"))
+
+    for folder, dirs, names in os.walk(root, onerror=unreadable, followlinks=True):
+        kept = []
+        for name in sorted(d for d in dirs if not d.startswith(".")):
+            real = os.path.realpath(os.path.join(folder, name))
+            if real not in visited:
+                visited.add(real)
+                kept.append(name)
+        dirs[:] = kept
         for name in sorted(names):
             if not name.startswith(".") and name.lower().endswith(MANIFEST_SUFFIXES):
                 yield Path(folder, name)
@@ -177,36 +242,35 @@ def _excluded(relative: Path, excludes: Sequence[str]) -> bool:
 # One file, one document
 
 
-def load_bytes(data: bytes, file: str, env: Mapping[str, str]) -> LoadResult:
+def load_bytes(
+    data: bytes,
+    file: str,
+    env: Mapping[str, str],
+    secret_names: Collection[str] = SECRET_VARIABLES,
+) -> LoadResult:
     """Load the manifests in one file's content (`file` names it in problems)."""
-    problems, parsed = _load_data(data, file, env)
+    secrets = secret_values(env, secret_names)
+    problems, parsed = _load_data(data, _Context(file, env, secrets))
     for document in parsed:
         problems.extend(document.problems)
     desired, duplicates = _unique_keys(parsed)
-    return LoadResult(tuple(desired), tuple(sorted({*problems, *duplicates})))
+    return LoadResult(tuple(desired), _scrubbed([*problems, *duplicates], secrets))
 
 
-def _load_file(
-    path: Path, env: Mapping[str, str], allow_undefined_vars: bool = False
-) -> tuple[list[Problem], list[_Parsed]]:
-    file = display_path(path)
+def _load_file(path: Path, context: _Context) -> tuple[list[Problem], list[_Parsed]]:
     try:
-        size = path.stat().st_size
-        data = b"" if size > MAX_FILE_BYTES else path.read_bytes()
-    except OSError as exc:
-        return [Problem(file, 1, 1, f"cannot read file: {exc.strerror or exc}")], []
-    if size > MAX_FILE_BYTES:
-        return [_too_large(file, size)], []
-    return _load_data(data, file, env, allow_undefined_vars)
+        data = read_regular_file(path, MAX_FILE_BYTES)
+    except UnreadableFile as exc:
+        return [Problem(context.file, 1, 1, str(exc))], []
+    return _load_data(data, context)
 
 
 def _too_large(file: str, size: int) -> Problem:
     return Problem(file, 1, 1, f"file is larger than 1 MiB ({size} bytes)")
 
 
-def _load_data(
-    data: bytes, file: str, env: Mapping[str, str], allow_undefined_vars: bool = False
-) -> tuple[list[Problem], list[_Parsed]]:
+def _load_data(data: bytes, context: _Context) -> tuple[list[Problem], list[_Parsed]]:
+    file = context.file
     if len(data) > MAX_FILE_BYTES:
         return [_too_large(file, len(data))], []
     text, problem = decode(data, file)
@@ -215,7 +279,7 @@ def _load_data(
     documents, problems = compose(text, file)
     # A node YAML could not read is reported once, not again by the schema.
     taken = {(p.line, p.col) for p in problems}
-    parsed = [_parse_document(doc, file, env, allow_undefined_vars) for doc in documents]
+    parsed = [_parse_document(doc, file, context) for doc in documents]
     return problems, [_without(doc, taken) for doc in parsed]
 
 
@@ -225,27 +289,26 @@ def _without(document: _Parsed, taken: set[tuple[int, int]]) -> _Parsed:
     return _Parsed(desired, document.key, document.key_place, kept, document.warnings)
 
 
-def _read_text(path: Path, file: str) -> tuple[str | None, Problem | None]:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, Problem(file, 1, 1, f"file is larger than 1 MiB ({size} bytes)")
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, Problem(file, 1, 1, f"cannot read file: {exc.strerror or exc}")
-    return decode(data, file)
+@dataclass(frozen=True)
+class _Context:
+    """What interpolation needs: the file (for problems), the variables, the secret values."""
+
+    file: str
+    env: Mapping[str, str]
+    secrets: Mapping[str, str]
+    allow_undefined_vars: bool = False
 
 
-def _parse_document(
-    document: Document, file: str, env: Mapping[str, str], allow_undefined_vars: bool = False
-) -> _Parsed:
+def _parse_document(document: Document, file: str, context: _Context) -> _Parsed:
     positions = Positions()
     raw = to_plain(document.root, positions)
     if isinstance(raw, dict) and raw.get("kind") == "Config":
         return _Parsed(None, None, None, ())  # connectorctl.yaml: not a manifest
-    data, problems = _interpolate(raw, "", positions, file, env)
+    data, problems = _interpolate(raw, "", positions, context)
     warnings = [
-        p for p in problems if allow_undefined_vars and p.message.startswith(UNDEFINED_VARIABLE)
+        p
+        for p in problems
+        if context.allow_undefined_vars and p.message.startswith(UNDEFINED_VARIABLE)
     ]
     problems = [p for p in problems if p not in warnings]
     start = Location(file, document.root.line, document.root.col)
@@ -260,28 +323,45 @@ def _parse_document(
 
 
 def _interpolate(
-    value: Any, path: str, positions: Positions, file: str, env: Mapping[str, str]
+    value: Any, path: str, positions: Positions, context: _Context
 ) -> tuple[Any, list[Problem]]:
-    """The data with `${VAR}` replaced in every string; a problem per unresolved reference."""
+    """The data with `${VAR}` replaced in every string; a problem per unresolved reference.
+
+    A string holding a secret is a problem and is replaced by a marker, so that no later
+    message can show it.
+    """
     if isinstance(value, str):
-        text, errors = interpolate(value, env)
-        line, col = positions.values[path]
-        return text, [Problem(file, line, col, message) for message in errors]
+        return _interpolate_text(value, positions.values[path], context)
     problems: list[Problem] = []
     if isinstance(value, dict):
         result: dict[str, Any] = {}
         for name, item in value.items():
-            result[name], found = _interpolate(item, _join(path, name), positions, file, env)
+            result[name], found = _interpolate(item, _join(path, name), positions, context)
             problems += found
         return result, problems
     if isinstance(value, list):
         items = []
         for index, item in enumerate(value):
-            new, found = _interpolate(item, _join(path, str(index)), positions, file, env)
+            new, found = _interpolate(item, _join(path, str(index)), positions, context)
             items.append(new)
             problems += found
         return items, problems
     return value, problems
+
+
+def _interpolate_text(
+    value: str, where: tuple[int, int], context: _Context
+) -> tuple[str, list[Problem]]:
+    text, errors = interpolate(value, context.env)
+    names = context.secrets and (
+        secrets_in(text, context.secrets) or secrets_in(value, context.secrets)
+    )
+    if names:
+        errors = [m for m in errors if not secrets_in(m, context.secrets)]
+        errors.append(secret_message(names))
+        text = REDACTED
+    line, col = where
+    return text, [Problem(context.file, line, col, message) for message in errors]
 
 
 def _not_a_manifest(data: Any, positions: Positions, file: str) -> Problem:

@@ -11,6 +11,8 @@ from typing import Any, cast
 from connectorctl.manifest.yamlnodes import Positions
 from connectorctl.model import OBSERVED_FIELDS, PROJECT_IDENTIFIER_PATTERN, Problem
 
+# Unknown fields reported one by one per mapping (each gets a "did you mean", which costs).
+MAX_UNKNOWN_FIELDS = 20
 _JSON_TYPES = {
     "object": "a mapping",
     "array": "a list",
@@ -22,15 +24,54 @@ _JSON_TYPES = {
 }
 
 
+def strict_validator(schema: Mapping[str, Any]) -> Any:
+    """A draft 2020-12 validator for which `2.0` is not an integer (JSON Schema says it is)."""
+    from jsonschema import Draft202012Validator, validators
+
+    def is_integer(_checker: Any, instance: Any) -> bool:
+        return isinstance(instance, int) and not isinstance(instance, bool)
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", is_integer)
+    extend: Any = validators.extend  # untyped in jsonschema's stubs
+    strict = extend(Draft202012Validator, type_checker=checker)
+    return strict(schema)
+
+
+def without_unique_items(node: Any) -> Any:
+    """The schema without `uniqueItems`, whose check is quadratic for mappings: the callers
+    check uniqueness themselves, in linear time."""
+    if isinstance(node, list):
+        return [without_unique_items(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    return {k: without_unique_items(v) for k, v in node.items() if k != "uniqueItems"}
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    from connectorctl.resources import load_schema
+
+    return cast(dict[str, Any], without_unique_items(load_schema("manifest.schema.json")))
+
+
 @cache
 def _validator() -> Any:
     """The compiled manifest validator (built once: validating many files stays fast)."""
-    from jsonschema import Draft202012Validator
+    schema = _schema()
+    return strict_validator(_inline_refs(schema, schema.get("$defs", {})))
 
+
+@cache
+def _lists() -> dict[str, tuple[int, bool]]:
+    """Top-level list fields: their item bound and whether they are sets."""
     from connectorctl.resources import load_schema
 
-    schema = load_schema("manifest.schema.json")
-    return Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})))
+    properties = load_schema("manifest.schema.json").get("properties", {})
+    return {
+        name: (int(field["maxItems"]), bool(field.get("uniqueItems")))
+        for name, field in properties.items()
+        if isinstance(field, Mapping) and "maxItems" in field
+    }
 
 
 def _inline_refs(node: Any, defs: Mapping[str, Any]) -> Any:
@@ -54,9 +95,7 @@ def _fast_check() -> Callable[[Any], Any]:
     """
     import fastjsonschema
 
-    from connectorctl.resources import load_schema
-
-    schema = dict(load_schema("manifest.schema.json"))
+    schema = dict(_schema())
     schema.pop("$schema", None)
     return cast(Callable[[Any], Any], fastjsonschema.compile(schema))
 
@@ -64,6 +103,8 @@ def _fast_check() -> Callable[[Any], Any]:
 def _quickly_valid(data: Any) -> bool:
     from fastjsonschema import JsonSchemaException
 
+    if _has_float(data):  # fastjsonschema, like JSON Schema, takes 2.0 for an integer
+        return False
     try:
         _fast_check()(data)
     except JsonSchemaException:
@@ -71,11 +112,27 @@ def _quickly_valid(data: Any) -> bool:
     return True
 
 
+def _has_float(data: Any) -> bool:
+    if isinstance(data, float):
+        return True
+    if isinstance(data, dict):
+        return any(_has_float(value) for value in data.values())
+    if isinstance(data, list):
+        return any(_has_float(value) for value in data)
+    return False
+
+
 def check_manifest(data: Any, positions: Positions, file: str) -> list[Problem]:
-    """Every schema violation of one manifest document, each at the node it concerns."""
-    if _quickly_valid(data):
-        return []
+    """Every schema violation of one manifest document, each at the node it concerns.
+
+    Lists over their bound are reported and cut to it first, so that the time taken stays
+    linear in the size of the document whatever it holds.
+    """
     found: set[Problem] = set()
+    if isinstance(data, dict):
+        data = _bounded(data, positions, file, found)
+    if not found and _quickly_valid(data):
+        return []
     for error in _validator().iter_errors(data):
         path = ".".join(str(step) for step in error.absolute_path)
         explain = _EXPLAIN.get(error.validator, _fallback)
@@ -85,7 +142,41 @@ def check_manifest(data: Any, positions: Positions, file: str) -> list[Problem]:
     return sorted(found)
 
 
+def _bounded(
+    data: dict[str, Any], positions: Positions, file: str, found: set[Problem]
+) -> dict[str, Any]:
+    """The data with each list field cut to its bound; a problem for each that was longer,
+    and for each item a set lists again."""
+    data = dict(data)
+    for name, (limit, is_set) in _lists().items():
+        items = data.get(name)
+        if not isinstance(items, list):
+            continue
+        if len(items) > limit:
+            line, col = _at(positions, name)
+            found.add(Problem(file, line, col, f"'{name}' has more than {limit} items"))
+            items = data[name] = items[:limit]
+        if is_set:
+            for where, message in _duplicates(items, name, positions):
+                found.add(Problem(file, where[0], where[1], message))
+    return data
+
+
+def _duplicates(items: list[Any], path: str, positions: Positions) -> Found:
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        identity = json.dumps(item, sort_keys=True)
+        if identity in seen:
+            yield (
+                _at(positions, f"{path}.{index}"),
+                f"{_name(path)} lists {show(item)} more than once",
+            )
+        seen.add(identity)
+
+
 Found = Iterator[tuple[tuple[int, int], str]]
+# Patterns end in this instead of `$`, which also matches before a final newline.
+_WHOLE_STRING = "(?![\\s\\S])"
 
 
 def _at(positions: Positions, path: str) -> tuple[int, int]:
@@ -114,12 +205,14 @@ def _title(error: Any, path: str) -> str:
 
 def _additional(error: Any, path: str, positions: Positions) -> Found:
     allowed = list(error.schema.get("properties", {}))
-    for name in error.instance:
-        if name in allowed:
-            continue
+    unknown = [name for name in error.instance if name not in allowed]
+    for name in unknown[:MAX_UNKNOWN_FIELDS]:
         child = f"{path}.{name}" if path else name
         where = positions.keys.get(child, _at(positions, path))
         yield where, _unknown_field(name, allowed, top_level=not path)
+    if len(unknown) > MAX_UNKNOWN_FIELDS:
+        more = len(unknown) - MAX_UNKNOWN_FIELDS
+        yield _at(positions, path), f"{_name(path)} has {more} more unknown fields"
 
 
 def _unknown_field(name: str, allowed: list[str], *, top_level: bool) -> str:
@@ -168,7 +261,8 @@ _PATTERN_WORDS = {
 
 def _pattern(error: Any, path: str, positions: Positions) -> Found:
     message = f"{show(error.instance)} is not a valid {_title(error, path)}"
-    words = _PATTERN_WORDS.get(error.validator_value, f"must match {error.validator_value}")
+    shown = str(error.validator_value).replace(_WHOLE_STRING, "$")
+    words = _PATTERN_WORDS.get(shown, f"must match {shown}")
     yield _at(positions, path), f"{message} ({words})"
 
 
@@ -196,14 +290,8 @@ def _min_items(error: Any, path: str, positions: Positions) -> Found:
     yield _at(positions, path), f"{_name(path)} needs at least {count} {items}"
 
 
-def _unique(error: Any, path: str, positions: Positions) -> Found:
-    seen: list[Any] = []
-    for index, item in enumerate(error.instance):
-        if item in seen:
-            where = _at(positions, f"{path}.{index}")
-            yield where, f"{_name(path)} lists {show(item)} more than once"
-        else:
-            seen.append(item)
+def _max_items(error: Any, path: str, positions: Positions) -> Found:
+    yield _at(positions, path), f"{_name(path)} has more than {error.validator_value} items"
 
 
 def _fallback(error: Any, path: str, positions: Positions) -> Found:
@@ -221,7 +309,7 @@ _EXPLAIN: dict[str, Callable[[Any, str, Positions], Found]] = {
     "maxLength": _max_length,
     "minimum": _minimum,
     "minItems": _min_items,
-    "uniqueItems": _unique,
+    "maxItems": _max_items,
 }
 
 

@@ -16,6 +16,9 @@ from connectorctl.model import Problem
 
 MAX_DEPTH = 64
 MAX_NODES = 10_000
+# Keys and values in one file, all documents together: composing costs ~11 µs a value, so this bound
+# keeps any 1 MiB file to about a second (a real manifest holds a few dozen values).
+MAX_FILE_NODES = 120_000
 
 _CORE = "tag:yaml.org,2002:"
 _BOMS = (
@@ -133,6 +136,7 @@ class _Composer:
         self.problems: list[Problem] = []
         self.anchors: dict[str, Node] = {}
         self.depth = 0
+        self.count = 0
 
     def run(self) -> None:
         self.parser.get_event()  # StreamStart
@@ -152,7 +156,10 @@ class _Composer:
         event = self.parser.get_event()
         mark = event.start_mark
         if isinstance(event, ev.AliasEvent):
-            return self.alias(event.anchor, mark.line + 1, mark.column + 1)
+            built = self.alias(event.anchor, mark.line + 1, mark.column + 1)
+            self.counted(built.line, built.col, built.size)
+            return built
+        self.counted(mark.line + 1, mark.column + 1)
         if isinstance(event, ev.ScalarEvent):
             built = self.scalar(event, mark.line + 1, mark.column + 1)
         else:
@@ -160,6 +167,14 @@ class _Composer:
         if event.anchor is not None:
             self.anchors[event.anchor] = built
         return built
+
+    def counted(self, line: int, col: int, size: int = 1) -> None:
+        """Count values towards the file's bound; stop composing past it."""
+        self.count += size
+        if self.count > MAX_FILE_NODES:
+            message = f"more than {MAX_FILE_NODES} values in one file (split it)"
+            self.problems.append(Problem(self.file, line, col, message))
+            raise _Stop
 
     def alias(self, anchor: str, line: int, col: int) -> Node:
         target = self.anchors.get(anchor)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 
 from connectorctl.model import Problem
+from connectorctl.planfile import json_text
 from connectorctl.report.escape import github_message, github_property, safe_text
 
 
@@ -38,7 +38,7 @@ def _count(problems: Sequence[Problem]) -> str:
 
 def _json(problems: Sequence[Problem]) -> str:
     rows = [{"file": p.file, "line": p.line, "col": p.col, "message": p.message} for p in problems]
-    return json.dumps({"problems": rows}, indent=2, ensure_ascii=False) + "\n"
+    return json_text({"problems": rows}) + "\n"
 
 
 def _github(problems: Sequence[Problem]) -> str:
