@@ -22,6 +22,8 @@ EMULATOR_TARGET_URL = "http://connectorctl-emulator.localhost"
 # The emulator's default client: a local test fixture, not a credential.
 EMULATOR_CLIENT_ID = "emulator-client"
 EMULATOR_CLIENT_SECRET = "emulator-secret"
+# Short lifecycle steps for the embedded emulator: a plan run right after `apply` finds them ended.
+EMBEDDED_SETTINGS = {"preview_delay": 0.2, "publish_delay": 0.3, "certification_delay": 0.3}
 
 
 @dataclass(frozen=True)
@@ -50,16 +52,23 @@ def open_session(options: TargetOptions, env: Mapping[str, str]) -> Iterator[Ses
 
 @contextlib.contextmanager
 def _embedded_emulator() -> Iterator[ResolvedTarget]:
-    from connectorctl.emulator.server import start_emulator
-
+    try:
+        from connectorctl.emulator.server import start_emulator
+    except ImportError as exc:
+        missing = exc.name or "a dependency"
+        raise ConfigError(
+            f"the local emulator needs {missing}, which is not installed; "
+            "reinstall connectorctl with its default dependencies"
+        ) from exc
     try:
         os.makedirs(EMULATOR_DB.parent, exist_ok=True)
-        running = start_emulator(db=str(EMULATOR_DB))
+        running = start_emulator(db=str(EMULATOR_DB), settings=EMBEDDED_SETTINGS)
     except (ValueError, OSError) as exc:
         raise ConfigError(f"the local emulator cannot start: {exc}") from exc
     with running as emulator:
+        # Plans name the emulator by its stable URL only: the port changes on every run.
         state = EMULATOR_DB.as_posix()
-        _stderr_line(f"using the local emulator at {emulator.url} (state in {state})")
+        _stderr_line(f"using the local emulator at {EMULATOR_TARGET_URL} (state in {state})")
         yield ResolvedTarget(
             connect_url=emulator.url.rstrip("/"),
             auth_url=emulator.url.rstrip("/") + "/oauth/token",
