@@ -55,7 +55,7 @@ def _embedded_emulator() -> Iterator[ResolvedTarget]:
     try:
         from connectorctl.emulator.server import start_emulator
     except ImportError as exc:
-        missing = exc.name or "a dependency"
+        missing = (exc.name or "a dependency").split(".")[0]
         raise ConfigError(
             f"the local emulator needs {missing}, which is not installed; "
             "reinstall connectorctl with its default dependencies"
