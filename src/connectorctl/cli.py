@@ -235,6 +235,25 @@ def export(ctx: click.Context, /, **kwargs: Any) -> int:
     return command.run(ExportOptions(target=target, **kwargs))
 
 
+@cli.command()
+@click.argument("plan_file", metavar="PLANFILE", required=False, type=click.Path(dir_okay=False))
+@format_option(PLAN_FORMATS)
+@click.option(
+    "--max-chars", type=click.IntRange(min=1000), help="At most N characters (a PR comment)."
+)
+@click.option(
+    "--max-bytes", type=click.IntRange(min=1000), help="At most N UTF-8 bytes (a step summary)."
+)
+def show(**kwargs: Any) -> int:
+    """Print a plan saved with `plan --out`, exactly as `plan --format F` printed it.
+
+    With a size limit, markdown leaves out whole connectors and says how many.
+    """
+    from connectorctl.commands import show as command
+
+    return command.run(command.ShowOptions(**kwargs))
+
+
 def _add_emulator_command() -> None:
     from connectorctl.commands.emulator import emulator_command
 
@@ -248,6 +267,14 @@ _add_emulator_command()
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EPIPE, errno.EDQUOT})
 
 
+def _escape_unencodable_output() -> None:
+    """A character the stream cannot encode (→ on cp1252) is printed escaped, never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "") == "strict":
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every outcome into the documented exit code."""
     sys.exit(run_cli(argv))
@@ -255,6 +282,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def run_cli(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (for tests and `main`)."""
+    _escape_unencodable_output()
     try:
         result = cli.main(args=argv, prog_name="connectorctl", standalone_mode=False)
     except click.exceptions.Exit as exc:

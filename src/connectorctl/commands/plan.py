@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from connectorctl.api.session import open_session
 from connectorctl.commands._output import print_notes, print_problems, write
 from connectorctl.config import PlanOptions
-from connectorctl.errors import ConnectorctlError, ExitCode
+from connectorctl.errors import ConnectorctlError, ExitCode, UsageError
 from connectorctl.model import Plan
 from connectorctl.reconcile import ManifestProblems, build_plan, load_desired
 
@@ -22,6 +23,8 @@ def run(options: PlanOptions) -> int:
 
     env = os.environ
     fmt = resolve_format(options.output_format, env)
+    if options.out == "-" and fmt != "json":
+        raise UsageError("--out - (stdout) needs --format json: stdout holds the plan as text")
     try:
         desired = load_desired(options.selection, env)
     except ManifestProblems as exc:
@@ -36,9 +39,12 @@ def run(options: PlanOptions) -> int:
             retry_failed=options.retry_failed,
         )
     print_notes(result.notes)
-    if options.out:
-        _save(options.out, planfile.plan_to_json(result.plan))
-    write(sys.stdout, render.render_plan(result.plan, fmt, color=render.use_color(sys.stdout, env)))
+    saved = planfile.plan_to_json(result.plan)
+    if options.out and options.out != "-":  # `-` is stdout, where the JSON plan goes anyway
+        _save(options.out, saved)
+    # Rendered from its saved form (documented key order): `show FILE` prints the same bytes.
+    shown = planfile.plan_from_dict(json.loads(saved))
+    write(sys.stdout, render.render_plan(shown, fmt, color=render.use_color(sys.stdout, env)))
     return plan_exit_code(result.plan, detailed=options.detailed_exitcode)
 
 
