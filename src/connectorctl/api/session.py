@@ -23,7 +23,7 @@ EMULATOR_TARGET_URL = "http://connectorctl-emulator.localhost"
 EMULATOR_CLIENT_ID = "emulator-client"
 EMULATOR_CLIENT_SECRET = "emulator-secret"
 # Short lifecycle steps for the embedded emulator: a plan run right after `apply` finds them ended.
-EMBEDDED_SETTINGS = {"preview_delay": 0.2, "publish_delay": 0.3, "certification_delay": 0.3}
+EMBEDDED_SETTINGS = {"preview_delay": 0.1, "publish_delay": 0.1, "certification_delay": 0.1}
 
 
 @dataclass(frozen=True)
