@@ -126,8 +126,8 @@ def _imported_modules(*args: str) -> set[str]:
     return {line.rsplit("|", 1)[1].strip() for line in lines[1:]}
 
 
-def test_version_and_help_import_no_server_and_no_http_client() -> None:
-    for args in (["--version"], ["--help"]):
+def test_version_help_and_validate_import_no_server_and_no_http_client() -> None:
+    for args in (["--version"], ["--help"], ["validate", str(REPO / "examples" / "connectors")]):
         top = {module.split(".")[0] for module in _imported_modules(*args)}
         assert top & {"starlette", "uvicorn", "httpx", "anyio", "httpcore"} == set(), args
 
