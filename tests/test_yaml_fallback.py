@@ -49,3 +49,26 @@ def test_examples_load_the_same_without_clib(monkeypatch: pytest.MonkeyPatch) ->
         "acme-search-sync",
         "acme-tax-calculator",
     ]
+
+
+BROKEN_YAML = [
+    "apiVersion: connectorctl/v1\nkind: %x\n",
+    "apiVersion: connectorctl/v1\n- kind\n",
+    "key: {a: b c: d}\n",
+    "key: [a, b: c: d]\n",
+    "key: [a, b\n",
+    "key: x\nname:\ncreator: [}\n",
+    "key: x\nname: X: Y\n",
+    "key: 'open\n",
+    "key: &a [*b]\n",
+]
+
+
+@pytest.mark.parametrize("text", BROKEN_YAML)
+def test_broken_yaml_gives_the_c_parsers_problems(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_clib = [str(p) for p in yamlnodes.compose(text, "m.yaml")[1]]
+    monkeypatch.setitem(sys.modules, "_ruamel_yaml", None)
+    without = [str(p) for p in yamlnodes.compose(text, "m.yaml")[1]]
+    assert with_clib and without == with_clib
