@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,15 +10,29 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# The official Connect API examples live beside the repository, not in it.
-CONNECT_EXAMPLES = REPO.parent / "shared" / "connect-examples"
+# The official Connect API examples, vendored with their origin in SOURCE.txt.
+CONNECT_EXAMPLES = REPO / "tests" / "data" / "connect-examples"
+# Loopback never goes through a proxy, whatever the developer's or runner's environment says.
+LOOPBACK = "127.0.0.1,localhost,::1,.localhost"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_environment() -> Iterator[None]:
+    """No CTP_* credentials or colour settings leak in from the shell; loopback bypasses proxies."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("CTP_") or name in ("NO_COLOR", "FORCE_COLOR"):
+                patch.delenv(name)
+        for name in ("NO_PROXY", "no_proxy"):
+            given = os.environ.get(name, "")
+            patch.setenv(name, f"{given},{LOOPBACK}" if given else LOOPBACK)
+        yield
 
 
 @pytest.fixture
 def connect_examples() -> Path:
-    """The official JSON examples folder; tests that need it skip when it is absent."""
-    if not CONNECT_EXAMPLES.is_dir():
-        pytest.skip("official Connect examples not available beside the repository")
+    """The official JSON examples folder (a missing folder is a failure, not a skip)."""
+    assert (CONNECT_EXAMPLES / "connector" / "staged.json").is_file(), CONNECT_EXAMPLES
     return CONNECT_EXAMPLES
 
 
@@ -35,7 +50,7 @@ class EmulatorHandle:
 
         self.url = url
         self.project_key = project_key
-        self._http = httpx.Client(base_url=url, timeout=10)
+        self._http = httpx.Client(base_url=url, timeout=10, trust_env=False)
 
     def admin(self, method: str, path: str, json: Any = None) -> Any:
         """Call `/_emulator/{path}`; raises on an error answer."""

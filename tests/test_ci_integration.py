@@ -145,9 +145,10 @@ class ActionRun:
 
 
 class ActionRunner:
-    """Runs action.yml's `run:` steps with bash; `uses:` steps (setup-python) are the runner's."""
+    """Runs action.yml's `run:` steps with bash; `uses:` steps (setup-python, cache) are skipped."""
 
-    def __init__(self, tmp: Path, env: Mapping[str, str]) -> None:
+    def __init__(self, tmp: Path, env: Mapping[str, str], event: str = "push") -> None:
+        self.event = event
         self.tmp, self.workspace = tmp, tmp / "workspace"
         self.workspace.mkdir(exist_ok=True)
         (tmp / "runner").mkdir(exist_ok=True)
@@ -177,7 +178,7 @@ class ActionRunner:
         result = ActionRun({}, {}, "", "", "")
         for index, step in enumerate(ACTION["runs"]["steps"]):
             if "uses" in step:
-                assert step["uses"].startswith("actions/setup-python@")
+                assert step["uses"].startswith(("actions/setup-python@", "actions/cache@"))
                 continue
             env = {k: self.resolve(str(v), inputs, result) for k, v in step.get("env", {}).items()}
             code, outputs = self.step(step["run"], env, result)
@@ -208,14 +209,15 @@ class ActionRunner:
         result.files += [output, summary]
         return done.returncode, parse_outputs(output.read_text(encoding="utf-8"))
 
-    @staticmethod
-    def resolve(text: str, inputs: Mapping[str, str], result: ActionRun) -> str:
+    def resolve(self, text: str, inputs: Mapping[str, str], result: ActionRun) -> str:
         def value(match: re.Match[str]) -> str:
             parts = match.group(1).split(".")
             if parts[0] == "inputs":
                 return inputs[parts[1]]
             if parts == ["github", "action_path"]:
                 return str(REPO)
+            if parts == ["github", "event_name"]:
+                return self.event
             if parts[0] == "steps" and parts[2] == "outputs":
                 return result.step_outputs.get(parts[1], {}).get(parts[3], "")
             raise AssertionError(f"expression not supported here: {match.group(0)}")
@@ -441,3 +443,73 @@ def test_install_step_builds_a_working_venv(tmp_path: Path) -> None:
         [str(python), "-m", "connectorctl", "--version"], capture_output=True, text=True
     )
     assert version.stdout.strip() == f"connectorctl, version {__version__}"
+
+
+# ------------------------------------------------------------------------------------------------
+# Supply chain: pinned actions, the constraints file, fork pull requests.
+
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+?)@(\S+)(.*)$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", [REPO / "action.yml", *WORKFLOWS], ids=lambda p: p.name)
+def test_every_third_party_action_is_pinned_to_a_commit(path: Path) -> None:
+    found = USES.findall(path.read_text(encoding="utf-8"))
+    assert found
+    for name, ref, comment in found:
+        if name == "connectorctl/connectorctl":
+            continue  # this action, by its release tag
+        assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{name}@{ref} is not a commit"
+        assert re.fullmatch(r"\s*# v\d+\.\d+\.\d+", comment), f"{name}: no version comment"
+
+
+def test_setup_python_is_skipped_with_skip_install_and_the_install_is_constrained() -> None:
+    steps = {step["name"]: step for step in ACTION["runs"]["steps"]}
+    condition = steps["Set up Python"]["if"]
+    assert "env.CONNECTORCTL_ACTION_SKIP_INSTALL != '1'" in condition
+    install = steps["Install connectorctl"]["run"]
+    assert '--constraint "$ACTION_PATH/constraints.txt" "$ACTION_PATH"' in install
+    assert steps["Cache pip downloads"]["with"]["path"] == "${{ steps.pip-cache.outputs.dir }}"
+    scripts = "".join(step.get("run", "") for step in ACTION["runs"]["steps"])
+    assert "<<" not in scripts  # no inline program: the summary comes from `connectorctl show`
+    assert scripts.count('"${cli[@]}" show "$PLAN_FILE" --format markdown') == 2
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_example_workflows_keep_permissions_and_credentials_tight(path: Path) -> None:
+    workflow = load_yaml(path)
+    assert workflow["permissions"] == {}
+    assert workflow["concurrency"]["group"].startswith("connectorctl-")
+    for job in workflow["jobs"].values():
+        assert "permissions" in job
+        for step in job["steps"]:
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+
+
+def test_a_pull_request_without_credentials_skips_plan_with_a_notice(tmp_path: Path) -> None:
+    runner = ActionRunner(tmp_path, {}, event="pull_request")
+    runner.write("connectors/payment.yaml", PAYMENT)
+    run = runner.run(command="plan", paths="connectors")
+    assert run.succeeded, run.stdout + run.stderr
+    assert run.outputs == {
+        "exitcode": "0",
+        "has-changes": "false",
+        "plan-file": "",
+        "summary-file": run.outputs["summary-file"],
+    }
+    assert "::notice::connectorctl plan skipped: this pull request has no Connect API" in run.stdout
+    assert run.summary_file() == (
+        "**connectorctl plan** skipped: no Connect API credentials "
+        "(a pull request from a fork gets no secrets).\n"
+    )
+    validated = runner.run(command="validate", paths="connectors")
+    assert validated.succeeded and validated.outputs["exitcode"] == "0"
+
+
+def test_a_push_without_credentials_still_fails(tmp_path: Path) -> None:
+    runner = ActionRunner(tmp_path, {}, event="push")
+    runner.write("connectors/payment.yaml", PAYMENT)
+    run = runner.run(command="plan", paths="connectors")
+    assert run.failed_step == "Fail on errors"
+    assert run.outputs["exitcode"] == "1"
+    assert "skipped" not in run.stdout

@@ -324,7 +324,9 @@ def test_embedded_emulator_needs_no_credentials(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "using the local emulator at http://127.0.0.1:" in result.stderr
+    assert result.stderr.startswith(
+        "using the local emulator at http://connectorctl-emulator.localhost"
+    )
     assert "create" in result.stdout
     assert (tmp_path / ".connectorctl" / "emulator.sqlite").is_file()
 

@@ -308,10 +308,8 @@ def export(ctx: click.Context, /, **kwargs: Any) -> int:
     return command.run(ExportOptions(target=target, project=project, **kwargs))
 
 
-# --- show: `show --key K` (live resource) is here; `show PLANFILE` (render a saved plan) joins
-# --- this same command: dispatch on PLANFILE below, the two forms are mutually exclusive.
 @cli.command()
-@click.argument("planfile", required=False, type=click.Path(dir_okay=False))
+@click.argument("planfile", metavar="[PLANFILE]", required=False, type=click.Path(dir_okay=False))
 @click.option(
     "--key",
     metavar="KEY",
@@ -323,30 +321,64 @@ def export(ctx: click.Context, /, **kwargs: Any) -> int:
     type=click.Choice(("ConnectorStaged", "Deployment")),
     default="ConnectorStaged",
     show_default=True,
-    help="The kind of the resource --key names.",
+    help="With --key: the kind of the resource.",
 )
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(("yaml", "json")),
+    type=click.Choice((*PLAN_FORMATS, "yaml")),
     default=None,
-    help="With --key: yaml (default) or json.",
+    help="PLANFILE: text|json|markdown|github|auto (default auto). --key: yaml (default) or json.",
+)
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=1000),
+    help="PLANFILE: at most N characters (a PR comment).",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1000),
+    help="PLANFILE: at most N UTF-8 bytes (a step summary).",
 )
 @target_options
 @project_options
 @click.pass_context
 def show(ctx: click.Context, /, **kwargs: Any) -> int:
-    """Show a saved plan (PLANFILE) or the live state of one resource (--key K)."""
+    """Print a saved plan (PLANFILE) again, or the live state of one resource (--key K).
+
+    \b
+      connectorctl show plan.json --format markdown    exactly what `plan --format markdown` printed
+      connectorctl show --key payment-gateway          status, preview, reports, comments, version
+
+    With a size limit, markdown leaves out whole connectors and says how many.
+    """
     target, project = _target(ctx, kwargs), _project(ctx, kwargs)
-    planfile, key = kwargs.pop("planfile"), kwargs.pop("key")
+    planfile, key, fmt = kwargs.pop("planfile"), kwargs.pop("key"), kwargs.pop("output_format")
     if (planfile is None) == (key is None):
         raise click.UsageError("give either PLANFILE or --key KEY (not both)")
     if planfile is not None:
-        raise click.UsageError("show PLANFILE is not available in this build")
+        from connectorctl.commands import show as command
+
+        if fmt == "yaml":
+            raise click.UsageError(
+                "--format yaml is for --key; a plan shows as text|json|markdown|github"
+            )
+        plan_options = command.ShowOptions(
+            plan_file=planfile,
+            output_format=fmt or "auto",
+            max_chars=kwargs["max_chars"],
+            max_bytes=kwargs["max_bytes"],
+        )
+        return command.run(plan_options)
     from connectorctl.commands import show_live
 
-    fmt = kwargs.pop("output_format") or "yaml"
-    options = ShowLiveOptions(target=target, key=key, output_format=fmt, project=project, **kwargs)
+    if fmt not in (None, "yaml", "json"):
+        raise click.UsageError("--key shows the live resource as --format yaml or json")
+    if kwargs["max_chars"] or kwargs["max_bytes"]:
+        raise click.UsageError("--max-chars and --max-bytes apply to a PLANFILE")
+    options = ShowLiveOptions(
+        target=target, key=key, kind=kwargs["kind"], output_format=fmt or "yaml", project=project
+    )
     return show_live.run(options)
 
 
@@ -380,6 +412,14 @@ _add_emulator_command()
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EPIPE, errno.EDQUOT})
 
 
+def _escape_unencodable_output() -> None:
+    """A character the stream cannot encode (→ on cp1252) is printed escaped, never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "") == "strict":
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every outcome into the documented exit code."""
     sys.exit(run_cli(argv))
@@ -387,6 +427,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def run_cli(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (for tests and `main`)."""
+    _escape_unencodable_output()
     try:
         result = cli.main(args=argv, prog_name="connectorctl", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from connectorctl import __version__
 from connectorctl.api.httptrace import HttpTrace, query_text
+from connectorctl.api.proxies import direct_mounts
 from connectorctl.api.target import ResolvedTarget
 from connectorctl.errors import (
     ApiError,
@@ -101,6 +102,7 @@ class ConnectClient:
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             verify=True,
             follow_redirects=False,
+            mounts=direct_mounts((target.connect_url, target.auth_url)),
         )
 
     def __enter__(self) -> ConnectClient:

@@ -23,6 +23,8 @@ EMULATOR_TARGET_URL = "http://connectorctl-emulator.localhost"
 # The emulator's default client: a local test fixture, not a credential.
 EMULATOR_CLIENT_ID = DEFAULT_CLIENT_ID
 EMULATOR_CLIENT_SECRET = DEFAULT_CLIENT_SECRET
+# Short lifecycle steps for the embedded emulator: a plan run right after `apply` finds them ended.
+EMBEDDED_SETTINGS = {"preview_delay": 0.1, "publish_delay": 0.1, "certification_delay": 0.1}
 
 
 @dataclass(frozen=True)
@@ -58,19 +60,28 @@ def open_session(options: TargetOptions, env: Mapping[str, str]) -> Iterator[Ses
 def _embedded_emulator(
     project_key: str | None = None, name: str | None = None
 ) -> Iterator[ResolvedTarget]:
-    from connectorctl.emulator.options import DEFAULT_PROJECT_KEY
-    from connectorctl.emulator.server import start_emulator
-
+    try:
+        from connectorctl.emulator.options import DEFAULT_PROJECT_KEY
+        from connectorctl.emulator.server import start_emulator
+    except ImportError as exc:
+        missing = (exc.name or "a dependency").split(".")[0]
+        raise ConfigError(
+            f"the local emulator needs {missing}, which is not installed; "
+            "reinstall connectorctl with its default dependencies"
+        ) from exc
     # Each project keeps its own state file, so that several targets never share connectors.
     db = EMULATOR_DB if project_key is None else emulator_db(project_key)
     try:
         os.makedirs(db.parent, exist_ok=True)
-        running = start_emulator(db=str(db), project_key=project_key or DEFAULT_PROJECT_KEY)
+        running = start_emulator(
+            db=str(db), project_key=project_key or DEFAULT_PROJECT_KEY, settings=EMBEDDED_SETTINGS
+        )
     except (ValueError, OSError) as exc:
         raise ConfigError(f"the local emulator cannot start: {exc}") from exc
     with running as emulator:
+        # Plans name the emulator by its stable URL only: the port changes on every run.
         state = db.as_posix()
-        _stderr_line(f"using the local emulator at {emulator.url} (state in {state})")
+        _stderr_line(f"using the local emulator at {EMULATOR_TARGET_URL} (state in {state})")
         yield ResolvedTarget(
             connect_url=emulator.url.rstrip("/"),
             auth_url=emulator.url.rstrip("/") + "/oauth/token",

@@ -18,7 +18,7 @@ from connectorctl.api.client import ConnectClient
 from connectorctl.api.remote import read_all, read_by_key
 from connectorctl.api.session import open_session
 from connectorctl.config import ExportOptions
-from connectorctl.errors import ConnectorctlError, ExitCode, NotFoundError
+from connectorctl.errors import ConnectorctlError, ExitCode, NotFoundError, UsageError
 from connectorctl.model import CREATOR_FIELDS, DRAFT_FIELDS, MANIFEST_API_VERSION, MANIFEST_KIND
 from connectorctl.report.escape import safe_text
 from connectorctl.targets import TargetRun
@@ -33,6 +33,8 @@ _SUB_FIELDS: Mapping[str, tuple[str, ...]] = {
 
 def run(options: ExportOptions) -> int:
     """Read the connectors and write one manifest each; nothing at all when a file exists."""
+    if options.output_dir == "-":
+        raise UsageError("--output-dir - is not a folder: export writes one file per connector")
     target = _target_run(options).target
     with open_session(target, os.environ) as session:
         if options.keys:

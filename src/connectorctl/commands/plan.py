@@ -5,6 +5,7 @@ With `--all-targets`, one plan per connectorctl.yaml target: a section each, one
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from connectorctl.api.session import open_session
 from connectorctl.commands._output import print_notes, print_problems, write
 from connectorctl.commands._targets import combine_exit_codes, runs, section_header
 from connectorctl.config import PlanOptions
-from connectorctl.errors import ConnectorctlError, ExitCode
+from connectorctl.errors import ConnectorctlError, ExitCode, UsageError
 from connectorctl.model import Plan
 from connectorctl.reconcile import ManifestProblems, PlanResult, build_plan, load_for_target
 from connectorctl.targets import TargetRun
@@ -27,14 +28,18 @@ def run(options: PlanOptions) -> int:
 
     env = os.environ
     fmt = resolve_format(options.output_format, env)
+    if options.out == "-" and fmt != "json":
+        raise UsageError("--out - (stdout) needs --format json: stdout holds the plan as text")
     target_runs = runs(options.project, options.target, options.selection, env, fmt)
     if options.project.all_targets:
         return _run_all(target_runs, options, fmt)
     result = _plan(target_runs[0], options, fmt)
     print_notes(result.notes)
-    if options.out:
-        _save(options.out, planfile.plan_to_json(result.plan))
-    write(sys.stdout, render.render_plan(result.plan, fmt, color=render.use_color(sys.stdout, env)))
+    saved = planfile.plan_to_json(result.plan)
+    if options.out and options.out != "-":  # `-` is stdout, where the JSON plan goes anyway
+        _save(options.out, saved)
+    shown = _as_saved(saved)
+    write(sys.stdout, render.render_plan(shown, fmt, color=render.use_color(sys.stdout, env)))
     return plan_exit_code(result.plan, detailed=options.detailed_exitcode)
 
 
@@ -66,6 +71,7 @@ def _plan(target_run: TargetRun, options: PlanOptions, fmt: str) -> PlanResult:
 
 def _run_all(target_runs: list[TargetRun], options: PlanOptions, fmt: str) -> int:
     """One plan per target, a section each; a target that fails does not stop the others."""
+    from connectorctl.planfile import plan_to_json
     from connectorctl.planset import planset_to_json
     from connectorctl.report import plan as render
 
@@ -85,16 +91,25 @@ def _run_all(target_runs: list[TargetRun], options: PlanOptions, fmt: str) -> in
         plans.append(result.plan)
         codes.append(plan_exit_code(result.plan, detailed=options.detailed_exitcode))
         if fmt != "json":
-            write(sys.stdout, render.render_plan(result.plan, fmt, color=color))
+            shown = _as_saved(plan_to_json(result.plan))
+            write(sys.stdout, render.render_plan(shown, fmt, color=color))
     if fmt == "json":
         write(sys.stdout, planset_to_json(plans))
-    if options.out:
+    if options.out and options.out != "-":
         if len(plans) == len(target_runs):
             _save(options.out, planset_to_json(plans))
         else:
             print(f"error: {options.out} not written: not every target planned", file=sys.stderr)
             codes.append(ExitCode.PROBLEMS)
     return combine_exit_codes(codes)
+
+
+def _as_saved(saved: str) -> Plan:
+    """The plan as read back from its saved form (documented key order): what `show FILE`
+    renders, so that both print the same bytes."""
+    from connectorctl.planfile import plan_from_dict
+
+    return plan_from_dict(json.loads(saved))
 
 
 def plan_exit_code(plan: Plan, *, detailed: bool) -> int:

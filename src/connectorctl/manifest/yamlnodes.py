@@ -92,14 +92,40 @@ def compose(text: str, file: str) -> tuple[list[Document], list[Problem]]:
     return composer.documents, composer.problems
 
 
+# The pure-Python parser words some problems differently from the C parser; one wording for both
+# (pattern of the pure wording → the C wording and, when the C parser gives one, its context).
+_PURE_WORDING = (
+    (r"mapping values are not allowed here", "mapping values are not allowed in this context", ""),
+    (r"special characters are not allowed", "control characters are not allowed", ""),
+    (r"expected <block end>, but found .*", "did not find expected key", ""),
+    (r"expected the node content, but found .*", "did not find expected node content", ""),
+    (r"expected ',' or '\}', but got .*", "did not find expected ',' or '}'", ""),
+    (r"expected ',' or '\]', but got .*", "did not find expected ',' or ']'", ""),
+    (
+        r"found character .* that cannot start any token",
+        "found character that cannot start any token",
+        "while scanning for the next token",
+    ),
+)
+
+
+def _c_wording(problem: str | None, context: str | None) -> tuple[str | None, str | None]:
+    for pattern, wording, c_context in _PURE_WORDING:
+        if problem is not None and re.fullmatch(pattern, problem, re.DOTALL):
+            return wording, context or c_context or None
+    return problem, context
+
+
 def _syntax_problem(exc: Any, file: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    message = f"invalid YAML: {exc.problem or exc.context or 'cannot parse'}"
-    started = exc.context_mark
-    if exc.context and exc.problem and started is not None:
+    problem, context = _c_wording(exc.problem, exc.context)
+    message = f"invalid YAML: {problem or context or 'cannot parse'}"
+    reworded = problem != exc.problem  # the pure parser gives no mark for this context
+    started = exc.context_mark if exc.context_mark is not None else (mark if reworded else None)
+    if context and problem and started is not None:
         where = f"line {started.line + 1}, column {started.column + 1}"
-        message += f" ({exc.context} at {where})"
+        message += f" ({context} at {where})"
     return Problem(file, line, col, message)
 
 
@@ -109,7 +135,7 @@ def _reader_problem(exc: Any, text: str, file: str) -> Problem:
         return Problem(file, 1, 1, f"invalid YAML: {exc}")
     line = text.count("\n", 0, position) + 1
     col = position - (text.rfind("\n", 0, position) + 1) + 1
-    reason = getattr(exc, "reason", "unacceptable character")
+    reason, _ = _c_wording(getattr(exc, "reason", "unacceptable character"), None)
     character = getattr(exc, "character", None)
     if isinstance(character, str):
         character = ord(character)
@@ -118,9 +144,34 @@ def _reader_problem(exc: Any, text: str, file: str) -> Problem:
 
 
 def _parser(text: str) -> Any:
-    from _ruamel_yaml import CParser  # type: ignore[import-not-found, unused-ignore]
-
+    """ruamel's C parser when installed (fast); else its pure-Python parser, same events."""
+    try:
+        from _ruamel_yaml import CParser  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return _pure_parser(text)
     return CParser(text)
+
+
+def _pure_parser(text: str) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.parser import Parser
+    from ruamel.yaml.tokens import ValueToken
+
+    class _Parser(Parser):
+        """Places an empty mapping value right after its `:`, as the C parser does."""
+
+        def parse_block_mapping_value(self) -> Any:
+            token = self.scanner.peek_token()
+            event = super().parse_block_mapping_value()
+            empty = getattr(event, "value", None) == "" and event.start_mark is event.end_mark
+            if isinstance(token, ValueToken) and empty and event.implicit == (True, False):
+                event.start_mark = event.end_mark = token.end_mark
+            return event
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Parser = _Parser
+    _, parser = yaml.get_constructor_parser(text)
+    return parser
 
 
 class _Composer:
@@ -130,7 +181,8 @@ class _Composer:
         from ruamel.yaml import events
 
         self.events = events
-        self.parser = _parser(text)
+        self.text = text
+        self.parser: Any = None  # made in run(): the pure parser checks the text at once
         self.file = file
         self.documents: list[Document] = []
         self.problems: list[Problem] = []
@@ -139,6 +191,7 @@ class _Composer:
         self.count = 0
 
     def run(self) -> None:
+        self.parser = _parser(self.text)
         self.parser.get_event()  # StreamStart
         while not isinstance(self.parser.peek_event(), self.events.StreamEndEvent):
             self.parser.get_event()  # DocumentStart

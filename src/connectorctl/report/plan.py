@@ -50,8 +50,12 @@ def render_plan(plan: Plan, fmt: str, *, color: bool = False, max_chars: int | N
 
 
 def use_color(stream: TextIO, env: Mapping[str, str]) -> bool:
-    """Colour only on a terminal, and never with NO_COLOR set or TERM=dumb."""
-    if "NO_COLOR" in env or env.get("TERM") == "dumb":
+    """Colour on a terminal; a non-empty NO_COLOR turns it off, a non-empty FORCE_COLOR on."""
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    if env.get("TERM") == "dumb":
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())

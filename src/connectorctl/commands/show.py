@@ -1,0 +1,83 @@
+"""`connectorctl show`: print a saved plan exactly as `plan --format F` printed it.
+
+`run` picks the mode; today the only one is PLANFILE (`run_plan_file`). A mode that shows a live
+resource by key belongs beside it, selected in `run` from its own option.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+from connectorctl.commands._output import write
+from connectorctl.errors import ExitCode, UsageError
+from connectorctl.model import Plan
+
+
+@dataclass(frozen=True)
+class ShowOptions:
+    """What to show and how; the size limits are GitHub's (PR comment, step summary)."""
+
+    plan_file: str | None = None
+    output_format: str = "auto"
+    max_chars: int | None = None
+    max_bytes: int | None = None
+
+
+def run(options: ShowOptions) -> int:
+    """Show what the options name; a usage error when they name nothing."""
+    if options.plan_file is not None:
+        return run_plan_file(options)
+    raise UsageError("show needs a PLANFILE (a plan saved with `plan --out FILE`)")
+
+
+def run_plan_file(options: ShowOptions) -> int:
+    """Render the saved plan in the chosen format, within the size limits given."""
+    from connectorctl import planfile
+    from connectorctl.report import plan as render
+    from connectorctl.report.problems import resolve_format
+
+    assert options.plan_file is not None
+    env = os.environ
+    fmt = resolve_format(options.output_format, env)
+    limits = [n for n in (options.max_chars, options.max_bytes) if n is not None]
+    if fmt == "json" and limits:
+        raise UsageError("--max-chars and --max-bytes cannot cut a JSON plan; drop them")
+    plan = planfile.read_plan_file(options.plan_file)
+    color = render.use_color(sys.stdout, env)
+    text = fit_plan(plan, fmt, color=color, limit=min(limits) if limits else None)
+    write(sys.stdout, text)
+    return ExitCode.OK
+
+
+def fit_plan(plan: Plan, fmt: str, *, color: bool, limit: int | None) -> str:
+    """The plan in `fmt`, at most `limit` UTF-8 bytes (so also characters) with its newline.
+
+    Markdown drops whole connector sections and counts them; other formats keep whole lines.
+    """
+    from connectorctl.report.plan import render_plan
+
+    if limit is None:
+        return render_plan(plan, fmt, color=color)
+    if fmt == "markdown":
+        return render_plan(plan, fmt, max_chars=limit - 1)
+    return _whole_lines(render_plan(plan, fmt, color=color), limit - 1)
+
+
+def _whole_lines(text: str, limit: int) -> str:
+    if _size(text) <= limit:
+        return text
+    lines = text.splitlines(keepends=True)
+    kept: list[str] = []
+    used = 80  # room for the closing count
+    for line in lines:
+        if used + _size(line) > limit:
+            break
+        kept.append(line)
+        used += _size(line)
+    return "".join(kept) + f"… {len(lines) - len(kept)} more lines not shown (size limit)\n"
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
