@@ -27,8 +27,12 @@ def _append_comment(api: Api, text: str) -> int:
 def test_fifty_concurrent_writers_lose_no_update(emulator: Any, api: Api) -> None:
     api.create()
     texts = [f"writer-{i}" for i in range(50)]
+    # One client each, as fifty separate processes would be (no connection pool shared).
+    writers = [Api(emulator.url) for _ in texts]
     with ThreadPoolExecutor(50) as pool:
-        attempts = list(pool.map(lambda text: _append_comment(api, text), texts))
+        attempts = list(pool.map(_append_comment, writers, texts))
+    for writer in writers:
+        writer.http.close()
     body = api.get("key=payment-gateway").json()
     comments = [c["comment"] for c in body["certificationInfo"]["comments"]]
     assert sorted(comments) == sorted(texts)
