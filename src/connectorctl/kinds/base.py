@@ -55,6 +55,9 @@ class ResourceKind(Protocol):
     def scope(self) -> str:
         """The scope family: `connectors` → view_connectors / manage_connectors."""
 
+    def manifest_problems(self, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(dotted path, message) for each rule of a schema-valid manifest its schema cannot say."""
+
     def plan(
         self, desired: Desired, remote: Mapping[str, Any] | None, context: PlanContext
     ) -> ConnectorChange:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from connectorctl.config import Selection
 from connectorctl.errors import UsageError
 from connectorctl.manifest.interpolate import UNDEFINED_VARIABLE, interpolate
 from connectorctl.manifest.readfile import UnreadableFile, read_regular_file
-from connectorctl.manifest.schemacheck import check_manifest, show
+from connectorctl.manifest.schemacheck import check_document, check_manifest, show
 from connectorctl.manifest.secrets import (
     REDACTED,
     SECRET_VARIABLES,
@@ -32,7 +33,7 @@ from connectorctl.manifest.targets import (
     targets_overlap,
 )
 from connectorctl.manifest.yamlnodes import Document, Positions, compose, decode, to_plain
-from connectorctl.model import MANIFEST_API_VERSION, Desired, Location, Problem
+from connectorctl.model import MANIFEST_API_VERSION, MANIFEST_KIND, Desired, Location, Problem
 
 MAX_FILE_BYTES = 1024 * 1024
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -59,6 +60,7 @@ class _Parsed:
     key_place: Location | None
     problems: tuple[Problem, ...]
     warnings: tuple[Problem, ...] = ()
+    kind: str = MANIFEST_KIND
 
 
 def load_manifests(
@@ -138,6 +140,7 @@ def _duplicates_elsewhere(kept: Sequence[_Parsed], elsewhere: Sequence[_Parsed])
             if (
                 place
                 and earlier.key == document.key
+                and earlier.kind == document.kind
                 and targets_overlap(earlier.desired, document.desired)
             ):
                 also = f"also defined at {earlier.key_place}"
@@ -286,7 +289,11 @@ def _load_data(data: bytes, context: _Context) -> tuple[list[Problem], list[_Par
 def _without(document: _Parsed, taken: set[tuple[int, int]]) -> _Parsed:
     kept = tuple(p for p in document.problems if (p.line, p.col) not in taken)
     desired = document.desired if not taken else None
-    return _Parsed(desired, document.key, document.key_place, kept, document.warnings)
+    return replace(document, desired=desired, problems=kept)
+
+
+# A Deployment's secured values: exactly `${NAME}` (the schema says so), resolved by apply only.
+_SECURED = re.compile(r"(configurations\.\d+|globalConfiguration)\.securedConfiguration\.")
 
 
 @dataclass(frozen=True)
@@ -314,12 +321,36 @@ def _parse_document(document: Document, file: str, context: _Context) -> _Parsed
     start = Location(file, document.root.line, document.root.col)
     if not isinstance(data, dict) or data.get("apiVersion") != MANIFEST_API_VERSION:
         return _Parsed(None, None, None, (*problems, _not_a_manifest(data, positions, file)))
-    problems += check_manifest(data, positions, file)
-    problems += _release_rules(data, positions, file)
+    raw_kind = data.get("kind")
+    kind = raw_kind if isinstance(raw_kind, str) else MANIFEST_KIND
+    problems += _kind_problems(kind, data, positions, file)
     key = data.get("key") if isinstance(data.get("key"), str) else None
     key_place = _place(positions.keys.get("key"), file) if key else None
     desired = None if problems or key is None else _desired(key, data, positions, start)
-    return _Parsed(desired, key, key_place, tuple(problems), tuple(warnings))
+    return _Parsed(desired, key, key_place, tuple(problems), tuple(warnings), kind)
+
+
+def _kind_problems(kind: str, data: Any, positions: Positions, file: str) -> list[Problem]:
+    """The schema and the rules of the manifest's kind (an unknown kind is one problem)."""
+    from connectorctl.kinds import KINDS
+
+    if kind == MANIFEST_KIND or kind not in KINDS:
+        # The ConnectorStaged schema (bounded lists, fast path) also explains an unknown kind.
+        found = check_manifest(data, positions, file)
+        if kind not in KINDS:
+            line, col = positions.values.get("kind", (1, 1))
+            known = " or ".join(KINDS)
+            found = [p for p in found if (p.line, p.col) != (line, col)]
+            found.append(Problem(file, line, col, f"'kind' must be {known}, not {show(kind)}"))
+            return found
+        return found + _release_rules(data, positions, file)
+    found = check_document(data, positions, file, KINDS[kind].schema)
+    if found:
+        return found
+    return [
+        Problem(file, *positions.values.get(path, positions.values[""]), message)
+        for path, message in KINDS[kind].manifest_problems(data)
+    ]
 
 
 def _interpolate(
@@ -331,6 +362,8 @@ def _interpolate(
     message can show it.
     """
     if isinstance(value, str):
+        if _SECURED.match(path):
+            return value, []  # `${NAME}` read at apply time only (Deployments); never a literal
         return _interpolate_text(value, positions.values[path], context)
     problems: list[Problem] = []
     if isinstance(value, dict):
@@ -392,25 +425,30 @@ def _desired(key: str, data: Mapping[str, Any], positions: Positions, start: Loc
         for path, (line, col) in positions.values.items()
         if path
     }
-    return Desired(key=key, spec=spec, location=start, positions=places)
+    kind = str(data.get("kind", MANIFEST_KIND))
+    return Desired(key=key, spec=spec, location=start, positions=places, kind=kind)
 
 
 def _unique_keys(parsed: Sequence[_Parsed]) -> tuple[list[Desired], list[Problem]]:
-    """The clean documents, minus any that repeat an earlier connector key (a problem each)."""
-    first: dict[str, Location] = {}
+    """The clean documents, minus any that repeat an earlier key of its kind (a problem each)."""
+    first: dict[tuple[str, str], Location] = {}
     desired: list[Desired] = []
     problems: list[Problem] = []
     for document in parsed:
         if document.key is not None and document.key_place is not None:
-            earlier = first.setdefault(document.key, document.key_place)
+            earlier = first.setdefault((document.kind, document.key), document.key_place)
             if earlier is not document.key_place:
                 place = document.key_place
-                message = f"duplicate connector key '{document.key}' (also defined at {earlier})"
+                noun = _NOUN.get(document.kind, document.kind)
+                message = f"duplicate {noun} key '{document.key}' (also defined at {earlier})"
                 problems.append(Problem(place.file, place.line, place.col, message))
                 continue
         if document.desired is not None:
             desired.append(document.desired)
     return desired, problems
+
+
+_NOUN = {MANIFEST_KIND: "connector", "Deployment": "deployment"}
 
 
 def _place(where: tuple[int, int] | None, file: str) -> Location:

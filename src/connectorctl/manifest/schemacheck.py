@@ -97,7 +97,8 @@ def _fast_check() -> Callable[[Any], Any]:
 
     schema = dict(_schema())
     schema.pop("$schema", None)
-    return cast(Callable[[Any], Any], fastjsonschema.compile(schema))
+    # use_default=False: the validator must not write schema defaults into the data it checks.
+    return cast(Callable[[Any], Any], fastjsonschema.compile(schema, use_default=False))
 
 
 def _quickly_valid(data: Any) -> bool:
@@ -206,13 +207,20 @@ def _title(error: Any, path: str) -> str:
 def _additional(error: Any, path: str, positions: Positions) -> Found:
     allowed = list(error.schema.get("properties", {}))
     unknown = [name for name in error.instance if name not in allowed]
+    tombstone = not path and error.instance.get("state") == "absent"
     for name in unknown[:MAX_UNKNOWN_FIELDS]:
         child = f"{path}.{name}" if path else name
         where = positions.keys.get(child, _at(positions, path))
+        if tombstone:
+            yield where, f"'{name}' has no place in a tombstone (state: absent): {_TOMBSTONE}"
+            continue
         yield where, _unknown_field(name, allowed, top_level=not path)
     if len(unknown) > MAX_UNKNOWN_FIELDS:
         more = len(unknown) - MAX_UNKNOWN_FIELDS
         yield _at(positions, path), f"{_name(path)} has {more} more unknown fields"
+
+
+_TOMBSTONE = "it holds only apiVersion, kind, key, state, targets and listed: false"
 
 
 def _unknown_field(name: str, allowed: list[str], *, top_level: bool) -> str:

@@ -19,6 +19,10 @@ class ConnectorStagedKind:
     collection: str = "connectors/drafts"
     scope: str = "connectors"
 
+    def manifest_problems(self, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """None beyond the schema: release × listed is checked by the loader with positions."""
+        return []
+
     def plan(
         self, desired: Desired, remote: Mapping[str, Any] | None, context: PlanContext
     ) -> ConnectorChange:

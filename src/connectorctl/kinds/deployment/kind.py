@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from connectorctl.kinds.base import PlanContext
+from connectorctl.kinds.deployment.check import manifest_problems
 from connectorctl.kinds.deployment.diff import plan_deployment, redeploy_action
 from connectorctl.kinds.deployment.fields import KIND, SCHEMA_NAME, is_staged, is_tombstone
 from connectorctl.model import (
@@ -41,6 +42,10 @@ class DeploymentKind:
     schema: str = SCHEMA_NAME
     collection: str = "{projectKey}/deployments"
     scope: str = "connectors_deployments"
+
+    def manifest_problems(self, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Staged × version × type, and applications listed once."""
+        return manifest_problems(data)
 
     def plan(
         self, desired: Desired, remote: Mapping[str, Any] | None, context: PlanContext
