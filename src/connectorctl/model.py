@@ -238,6 +238,7 @@ class Change(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     UNCHANGED = "unchanged"
+    WAITING = "waiting"  # held back until a pending preview review ends
     BLOCKED = "blocked"
 
 
@@ -319,7 +320,9 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(c.change in (Change.CREATE, Change.UPDATE) for c in self.connectors)
+        return any(
+            c.change in (Change.CREATE, Change.UPDATE, Change.WAITING) for c in self.connectors
+        )
 
     @property
     def has_errors(self) -> bool:

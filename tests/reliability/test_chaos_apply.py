@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import random
 import sys
 import threading
 from pathlib import Path
@@ -93,7 +92,7 @@ def chaos_apply(
     env = emulator.env()
     loaded = load_manifests(Selection(paths=(str(folder),)), {})
     assert not loaded.problems
-    policy = RetryPolicy(max_attempts=8, budget=3600)
+    policy = RetryPolicy(max_attempts=8, budget=3600, conflict_attempts=8)
     with ConnectClient(
         resolve_target(TargetOptions(), env), policy=policy, sleep=sleeps.append
     ) as client:
@@ -105,9 +104,7 @@ def chaos_apply(
         for key in edits["before"]:
             set_documentation_url(emulator, key)
         writer = OtherWriter(emulator, edits["during"])
-        settings = ApplySettings(
-            parallelism=8, attempts=8, sleep=sleeps.append, rng=random.Random(SEED)
-        )
+        settings = ApplySettings(parallelism=8, sleep=sleeps.append)
         by_key = desired_index(loaded.desired)
         writer.start()
         result = execute_plan(client, plan, by_key, settings)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connectorctl.api.client import ConnectClient
-from connectorctl.api.target import ResolvedTarget, resolve_target
+from connectorctl.api.target import CONNECTOR_STAGED, ResolvedTarget, resolve_target
 from connectorctl.config import TargetOptions
 from connectorctl.errors import ConfigError
 from connectorctl.model import Target
@@ -41,7 +41,9 @@ def open_session(options: TargetOptions, env: Mapping[str, str]) -> Iterator[Ses
             resolved = stack.enter_context(_embedded_emulator())
         else:
             resolved = resolve_target(options, env)
-        client = stack.enter_context(ConnectClient(resolved, debug=debug))
+        client = stack.enter_context(ConnectClient(resolved, debug=debug, warn=_warning))
+        # The project and the read scope are checked before anything else is asked of the API.
+        client.check_scope(CONNECTOR_STAGED, write=False)
         target = resolved.plan_target
         if options.emulator:
             target = Target(connect_url=EMULATOR_TARGET_URL, project_key=target.project_key)
@@ -67,6 +69,10 @@ def _embedded_emulator() -> Iterator[ResolvedTarget]:
             client_id=EMULATOR_CLIENT_ID,
             client_secret=EMULATOR_CLIENT_SECRET,
         )
+
+
+def _warning(text: str) -> None:
+    _stderr_line(f"warning: {text}")
 
 
 def _stderr_line(line: str) -> None:

@@ -27,6 +27,7 @@ _LABEL = {
     Change.UPDATE: "~ update",
     Change.BLOCKED: "! blocked",
     Change.UNCHANGED: "= unchanged",
+    Change.WAITING: "… waiting",
 }
 _BLOCKED_NOTE = "would need (nothing is sent while blocked)"
 

@@ -62,13 +62,16 @@ def use_color(stream: TextIO, env: Mapping[str, str]) -> bool:
 
 
 _ANSI = {"green": "32", "yellow": "33", "red": "31", "cyan": "36", "bold": "1", "dim": "2"}
-_SYMBOL = {Change.CREATE: "+", Change.UPDATE: "~", Change.BLOCKED: "!", Change.UNCHANGED: "="}
-_SYMBOL_COLOR = {Change.CREATE: "green", Change.UPDATE: "yellow", Change.BLOCKED: "red"}
+_SYMBOL = {Change.CREATE: "+", Change.UPDATE: "~", Change.BLOCKED: "!", Change.UNCHANGED: "=",
+           Change.WAITING: "…"}  # fmt: skip
+_SYMBOL_COLOR = {Change.CREATE: "green", Change.UPDATE: "yellow", Change.BLOCKED: "red",
+                 Change.WAITING: "yellow"}  # fmt: skip
 _VERB = {
     Change.CREATE: "will be created",
     Change.UPDATE: "will be updated",
     Change.BLOCKED: "is blocked: nothing will be sent",
     Change.UNCHANGED: "has no changes",
+    Change.WAITING: "is waiting for a preview review to end: nothing will be sent",
 }
 _LEVEL_COLOR = {Level.ERROR: "red", Level.WARNING: "yellow", Level.INFO: "cyan"}
 

@@ -62,6 +62,37 @@ class ObservedState:
         )
 
 
+def fingerprint(remote: Mapping[str, Any]) -> tuple[str, ...]:
+    """The lifecycle fields a lifecycle request changes when it takes effect.
+
+    A re-read whose fingerprint differs from one taken just before sending the request is the
+    evidence that the request (or its outcome) landed: status, isPreviewable, hasChanges, reports.
+    """
+    import json
+
+    return (
+        str(remote.get("status")),
+        str(remote.get("isPreviewable")),
+        str(bool(remote.get("hasChanges"))),
+        json.dumps(remote.get("publishingReport"), sort_keys=True),
+        json.dumps(remote.get("previewableReport"), sort_keys=True),
+    )
+
+
+def failure(remote: Mapping[str, Any], action: str) -> str | None:
+    """The failure a lifecycle step ended in (failed publish, rejected preview), or None."""
+    if action == PUBLISH and remote.get("status") == FAILED:
+        return "publish failed: " + _titles(report_titles(remote.get("publishingReport")))
+    if action == UPDATE_PREVIEWABLE and remote.get("isPreviewable") == "false":
+        return "preview rejected: " + _titles(report_titles(remote.get("previewableReport")))
+    return None
+
+
+def review_pending(remote: Mapping[str, Any] | None) -> bool:
+    """Whether a preview review is under way."""
+    return remote is not None and remote.get("isPreviewable") == "pending"
+
+
 def report_titles(report: Any) -> tuple[str, ...]:
     """The titles of a ConnectorReport's Error entries (all entries when none is an Error)."""
     entries = report.get("entries") if isinstance(report, Mapping) else None
@@ -79,25 +110,37 @@ def _entry_text(entry: Mapping[str, Any]) -> str:
 
 
 def plan_lifecycle(
-    release: str, remote: Mapping[str, Any] | None, *, changes: bool, retry_failed: bool = False
+    release: str,
+    remote: Mapping[str, Any] | None,
+    *,
+    changes: bool,
+    retry_failed: bool = False,
+    owed: bool = False,
 ) -> LifecycleStep:
-    """The lifecycle action and messages for `release` against `remote` (None = being created)."""
+    """The lifecycle action and messages for `release` against `remote` (None = being created).
+
+    `owed`: this run already sent staged-data changes whose lifecycle step has not taken effect;
+    they count as changes for the step, never for the pending-review hold-back.
+    """
     state = ObservedState.of(remote)
     if release == "preview":
-        step = _preview(state, changes=changes, retry_failed=retry_failed)
+        step = _preview(state, changes=changes, owed=owed, retry_failed=retry_failed)
     elif release in ("publish", "certify"):
-        step = _publish(state, release == "certify", changes=changes, retry_failed=retry_failed)
+        due = changes or owed
+        step = _publish(state, release == "certify", changes=due, retry_failed=retry_failed)
     else:
         step = LifecycleStep()
     return LifecycleStep(step.actions, step.messages + _bystander_messages(release, state, changes))
 
 
-def _preview(state: ObservedState, *, changes: bool, retry_failed: bool) -> LifecycleStep:
+def _preview(
+    state: ObservedState, *, changes: bool, owed: bool, retry_failed: bool
+) -> LifecycleStep:
     previewable = state.is_previewable
     if previewable == "pending":
         return LifecycleStep(messages=(_pending_message(changes),))
     rejected = previewable == "false"
-    if changes or previewable == "none" or (rejected and retry_failed):
+    if changes or owed or previewable == "none" or (rejected and retry_failed):
         return LifecycleStep(actions=({"action": UPDATE_PREVIEWABLE},))
     if rejected:
         text = f"preview rejected: {_titles(state.previewable_report)}; {_RETRY_HINT}"
@@ -109,8 +152,9 @@ def _pending_message(changes: bool) -> Message:
     if changes:
         return Message(
             Level.WARNING,
-            "a preview review is in progress, so no new one is requested; these changes need "
-            "another preview: run again once the review has ended",
+            "waiting: a preview review is in progress, and a review of the old state must not "
+            "pass for the new one, so nothing is sent for this connector; run again once the "
+            "review has ended (apply --wait waits for it)",
         )
     return Message(Level.INFO, "a preview review is in progress; run again once it has ended")
 
