@@ -24,7 +24,8 @@ Admin API (`/_emulator/`, JSON bodies; unknown fields are 400 InvalidJsonInput):
   `update_status` (201 | 200), `omitted_description` ("empty" | "absent"),
   `processing_error_code` ("ConnectorStagedPublishRequestUnderProcess"), `preview_delay` (2),
   `publish_delay` (3), `certification_delay` (3), `preview_outcome` ("true" | "false"),
-  `publish_outcome` ("success" | "failed"), `token_ttl` (172800 seconds).
+  `publish_outcome` ("success" | "failed"), `token_ttl` (172800 seconds),
+  `change_resets_previewable` (true: a staged-data change sets `isPreviewable` back to "none").
 - `GET faults`, `POST faults` — replaces the fault configuration (and restarts attempt counts):
   `{"seed": 0, "latency_ms": 0, "rates": {"503": 0.2}, "routes": {"update": {"429": 0.5}},
   "retry_after": 1, "drop_after_write": 0.0, "bump_version": 0.0, "first_attempts": 0}`.

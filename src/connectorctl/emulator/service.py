@@ -17,7 +17,7 @@ from connectorctl.emulator.drafts import new_connector, seeded_connector, valida
 from connectorctl.emulator.settings import Clock, EmulatorSettings, bad_request, iso
 from connectorctl.emulator.store import Record, Store, Transaction
 from connectorctl.kinds.connector_staged.actions import ActionRejected, apply_update
-from connectorctl.model import DRAFT_FIELDS, OBSERVED_FIELDS
+from connectorctl.model import DRAFT_FIELDS, OBSERVED_FIELDS, UPDATE_PREVIEWABLE
 
 API_USER = "connectorctl-user"
 OTHER_USER = "merchant-center-user"
@@ -269,10 +269,17 @@ class EmulatedProject:
     def _apply(
         self, record: Record, version: Any, actions: Any, user: str
     ) -> tuple[dict[str, Any], bool]:
-        return apply_update(
+        result, changed = apply_update(
             record.doc, version, actions, now=iso(self.clock.now()), user_id=user,
             certified=bool(record.state.get("certified")),
         )  # fmt: skip
+        asks = any(isinstance(a, Mapping) and a.get("action") == UPDATE_PREVIEWABLE
+                   for a in actions)  # fmt: skip
+        if changed and not asks and not self.settings.change_resets_previewable:
+            for name in ("isPreviewable", "previewableReport"):
+                if name in record.doc:
+                    result[name] = record.doc[name]
+        return result, changed
 
     def _store_update(
         self, tx: Transaction, record: Record, result: dict[str, Any], actions: Sequence[Any]

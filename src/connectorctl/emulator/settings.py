@@ -31,6 +31,7 @@ class EmulatorSettings:
     preview_outcome: str = "true"
     publish_outcome: str = "success"
     token_ttl: float = 172800.0
+    change_resets_previewable: bool = True  # does a staged-data change reset isPreviewable?
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
