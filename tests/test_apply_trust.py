@@ -111,7 +111,7 @@ def seed_where(route: str, pattern: Sequence[bool], kind: str) -> int:
     """A fault seed whose decisions for attempts 1..n of `route` on KEY follow `pattern`."""
     for seed in range(5000):
         config = fault_config({"seed": seed, kind: 0.5})
-        got = [getattr(decide(config, route, KEY, n + 1), "bump") for n in range(len(pattern))]
+        got = [decide(config, route, KEY, n + 1).bump for n in range(len(pattern))]
         if got == list(pattern):
             return seed
     raise AssertionError("no seed found")
