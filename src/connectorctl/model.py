@@ -19,10 +19,6 @@ REGIONS = (
     "europe-west1.gcp", "us-central1.gcp", "australia-southeast1.gcp",
     "us-east-2.aws", "eu-central-1.aws",
 )  # fmt: skip
-STATUSES = (
-    "Draft", "Processing", "ReadyForCertification", "InCertification", "Published", "Failed",
-)  # fmt: skip
-PREVIEWABLE = ("true", "false", "pending", "none")
 RELEASES = ("draft", "preview", "publish", "certify")
 KEY_PATTERN = r"^[A-Za-z0-9_-]+$"
 PROJECT_IDENTIFIER_PATTERN = r"^[a-zA-Z0-9-_.]+:[a-zA-Z0-9-_]{2,36}$"
@@ -240,6 +236,26 @@ class Change(StrEnum):
     UNCHANGED = "unchanged"
     WAITING = "waiting"  # held back until a pending preview review ends
     BLOCKED = "blocked"
+
+
+class Status(StrEnum):
+    """A ConnectorStaged's publishing status, as the API reports it."""
+
+    DRAFT = "Draft"
+    PROCESSING = "Processing"
+    READY_FOR_CERTIFICATION = "ReadyForCertification"
+    IN_CERTIFICATION = "InCertification"
+    PUBLISHED = "Published"
+    FAILED = "Failed"
+
+
+class Previewable(StrEnum):
+    """A ConnectorStaged's `isPreviewable`: a preview review's state."""
+
+    TRUE = "true"
+    FALSE = "false"
+    PENDING = "pending"
+    NONE = "none"
 
 
 class Level(StrEnum):

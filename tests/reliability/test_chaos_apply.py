@@ -317,10 +317,13 @@ def test_lifecycle_chaos_loses_no_step_and_adopts_nothing(
     competitors = competing_keys()
     theirs = [{**remote(int(k.split("-")[1])), "name": "Theirs"} for k in competitors]
 
+    lock = threading.Lock()
+
     def sleep(seconds: float) -> None:
-        if theirs:  # the first retry wait: the other process creates its connectors now
-            emulator.admin("POST", "seed", theirs)
-            theirs.clear()
+        with lock:  # the first retry wait: the other process creates its connectors now
+            if theirs:
+                emulator.admin("POST", "seed", theirs)
+                theirs.clear()
 
     env = emulator.env()
     loaded = load_manifests(Selection(paths=(str(tmp_path / "connectors"),)), {})

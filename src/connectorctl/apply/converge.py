@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from connectorctl.apply.executor import Action, already_applied, join_notes
 from connectorctl.errors import ApiError
-from connectorctl.kinds.connector_staged.lifecycle import failure
-from connectorctl.model import PUBLISH, ConnectorChange, Desired, Plan
+from connectorctl.kinds.connector_staged.lifecycle import failure, report_entries, settled_state
+from connectorctl.model import ConnectorChange, Desired, Plan
 from connectorctl.results import ApplyResult, ConnectorOutcome, ReportEntry, Result
 
 if TYPE_CHECKING:
@@ -100,21 +100,16 @@ def _poll(client: ConnectClient, outcome: ConnectorOutcome) -> ConnectorOutcome 
         return not_verified(outcome, f"the --wait read failed: {exc}")
     if remote is None:
         return replace(outcome, error=True, note=join_notes(outcome.note, "deleted while waiting"))
-    if outcome.lifecycle == PUBLISH:
-        state = str(remote.get("status"))
-        if state == "Processing":
-            return None
-        report, failed, settled = remote.get("publishingReport"), state == "Failed", state
-    else:
-        state = str(remote.get("isPreviewable"))
-        if state == "pending":
-            return None
-        report, failed = remote.get("previewableReport"), state == "false"
-        settled = f"isPreviewable={state}"
-    note = f"{outcome.lifecycle}: {settled}" + (" (failed)" if failed else "")
+    assert outcome.lifecycle is not None
+    state = settled_state(remote, outcome.lifecycle)
+    if state is None:
+        return None
+    text, report = state
+    failed = failure(remote, outcome.lifecycle) is not None
+    note = f"{outcome.lifecycle}: {text}" + (" (failed)" if failed else "")
     return replace(
         outcome,
-        settled=settled,
+        settled=text,
         reports=_entries(report),
         error=outcome.error or failed,
         note=join_notes(outcome.note, note),
@@ -127,13 +122,9 @@ def _timed_out(outcome: ConnectorOutcome, timeout: float) -> ConnectorOutcome:
 
 
 def _entries(report: Any) -> tuple[ReportEntry, ...]:
-    entries = report.get("entries") if isinstance(report, Mapping) else None
-    if not isinstance(entries, list):
-        return ()
     return tuple(
         ReportEntry(str(e.get("type", "")), str(e.get("title", "")), str(e.get("message") or ""))
-        for e in entries
-        if isinstance(e, Mapping)
+        for e in report_entries(report)
     )
 
 

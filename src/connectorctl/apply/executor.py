@@ -29,6 +29,8 @@ from connectorctl.model import (
     ConnectorChange,
     Desired,
     Plan,
+    Previewable,
+    Status,
 )
 from connectorctl.results import ApplyResult, ConnectorOutcome, Result
 
@@ -443,9 +445,9 @@ def already_applied(remote: Mapping[str, Any], action: Action) -> bool:
         comments = (remote.get("certificationInfo") or {}).get("comments") or []
         return any(c.get("comment") == action["comment"] for c in comments)
     if name == PUBLISH:
-        return remote.get("status") != "Draft" and not remote.get("hasChanges")
+        return remote.get("status") != Status.DRAFT and not remote.get("hasChanges")
     if name in LIFECYCLE_ACTIONS:
-        return remote.get("isPreviewable") != "none"
+        return remote.get("isPreviewable") != Previewable.NONE
     try:
         _, changed = apply_update(remote, remote.get("version"), [action], now="")
     except ActionRejected:

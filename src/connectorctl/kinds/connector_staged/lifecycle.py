@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connectorctl.model import PUBLISH, UPDATE_PREVIEWABLE, Level, Message
+from connectorctl.model import PUBLISH, UPDATE_PREVIEWABLE, Level, Message, Previewable, Status
 
-PROCESSING = "Processing"
-FAILED = "Failed"
-IN_CERTIFICATION = frozenset({"ReadyForCertification", "InCertification"})
-NO_PUBLISH_STATUSES = IN_CERTIFICATION | {PROCESSING}
+PROCESSING = Status.PROCESSING
+FAILED = Status.FAILED
+IN_CERTIFICATION = frozenset({Status.READY_FOR_CERTIFICATION, Status.IN_CERTIFICATION})
 
 _RETRY_HINT = "fix the repository and run with --retry-failed, or push a new tag"
 
@@ -33,8 +32,8 @@ class LifecycleStep:
 class ObservedState:
     """The observed lifecycle fields of a remote connector (a new one: Draft, not previewable)."""
 
-    status: str = "Draft"
-    is_previewable: str = "none"
+    status: str = Status.DRAFT
+    is_previewable: str = Previewable.NONE
     has_changes: bool = False
     publishing_report: tuple[str, ...] = ()
     previewable_report: tuple[str, ...] = ()
@@ -45,8 +44,8 @@ class ObservedState:
         if remote is None:
             return cls()
         return cls(
-            status=str(remote.get("status") or "Draft"),
-            is_previewable=str(remote.get("isPreviewable") or "none"),
+            status=str(remote.get("status") or Status.DRAFT),
+            is_previewable=str(remote.get("isPreviewable") or Previewable.NONE),
             has_changes=bool(remote.get("hasChanges")),
             # Reports matter only after a failure; most connectors never need their titles.
             publishing_report=(
@@ -56,7 +55,7 @@ class ObservedState:
             ),
             previewable_report=(
                 report_titles(remote.get("previewableReport"))
-                if remote.get("isPreviewable") == "false"
+                if remote.get("isPreviewable") == Previewable.FALSE
                 else ()
             ),
         )
@@ -83,22 +82,38 @@ def failure(remote: Mapping[str, Any], action: str) -> str | None:
     """The failure a lifecycle step ended in (failed publish, rejected preview), or None."""
     if action == PUBLISH and remote.get("status") == FAILED:
         return "publish failed: " + _titles(report_titles(remote.get("publishingReport")))
-    if action == UPDATE_PREVIEWABLE and remote.get("isPreviewable") == "false":
+    if action == UPDATE_PREVIEWABLE and remote.get("isPreviewable") == Previewable.FALSE:
         return "preview rejected: " + _titles(report_titles(remote.get("previewableReport")))
     return None
 
 
 def review_pending(remote: Mapping[str, Any] | None) -> bool:
     """Whether a preview review is under way."""
-    return remote is not None and remote.get("isPreviewable") == "pending"
+    return remote is not None and remote.get("isPreviewable") == Previewable.PENDING
+
+
+def settled_state(remote: Mapping[str, Any], action: str) -> tuple[str, Any] | None:
+    """After `action`: the settled state's text and its report, or None while still under way."""
+    if action == PUBLISH:
+        status = str(remote.get("status"))
+        return None if status == PROCESSING else (status, remote.get("publishingReport"))
+    previewable = str(remote.get("isPreviewable"))
+    if previewable == Previewable.PENDING:
+        return None
+    return f"isPreviewable={previewable}", remote.get("previewableReport")
+
+
+def report_entries(report: Any) -> tuple[Mapping[str, Any], ...]:
+    """The entries of a ConnectorReport (publishingReport, previewableReport) that are objects."""
+    entries = report.get("entries") if isinstance(report, Mapping) else None
+    if not isinstance(entries, list):
+        return ()
+    return tuple(e for e in entries if isinstance(e, Mapping))
 
 
 def report_titles(report: Any) -> tuple[str, ...]:
     """The titles of a ConnectorReport's Error entries (all entries when none is an Error)."""
-    entries = report.get("entries") if isinstance(report, Mapping) else None
-    if not isinstance(entries, list):
-        return ()
-    entries = [e for e in entries if isinstance(e, Mapping)]
+    entries = report_entries(report)
     errors = [e for e in entries if e.get("type") == "Error"] or entries
     return tuple(_entry_text(e) for e in errors)
 
@@ -137,10 +152,10 @@ def _preview(
     state: ObservedState, *, changes: bool, owed: bool, retry_failed: bool
 ) -> LifecycleStep:
     previewable = state.is_previewable
-    if previewable == "pending":
+    if previewable == Previewable.PENDING:
         return LifecycleStep(messages=(_pending_message(changes),))
-    rejected = previewable == "false"
-    if changes or owed or previewable == "none" or (rejected and retry_failed):
+    rejected = previewable == Previewable.FALSE
+    if changes or owed or previewable == Previewable.NONE or (rejected and retry_failed):
         return LifecycleStep(actions=({"action": UPDATE_PREVIEWABLE},))
     if rejected:
         text = f"preview rejected: {_titles(state.previewable_report)}; {_RETRY_HINT}"
@@ -170,7 +185,7 @@ def _publish(
             messages=(Message(Level.INFO, "a publish is in progress; run again once it has ended"),)
         )
     failed = status == FAILED
-    pending = not failed and (state.has_changes or status == "Draft")
+    pending = not failed and (state.has_changes or status == Status.DRAFT)
     if changes or pending or (failed and retry_failed):
         return LifecycleStep(actions=({"action": PUBLISH, "certification": certification},))
     if failed:
@@ -192,7 +207,7 @@ def _certification_message(status: str, changes: bool) -> Message:
 def _bystander_messages(release: str, state: ObservedState, changes: bool) -> tuple[Message, ...]:
     """Failures that the release intent does not care about: info only, never an error."""
     messages: list[Message] = []
-    if state.is_previewable == "false" and release != "preview" and not changes:
+    if state.is_previewable == Previewable.FALSE and release != "preview" and not changes:
         messages.append(
             Message(
                 Level.INFO, f"the last preview was rejected: {_titles(state.previewable_report)}"
