@@ -337,7 +337,8 @@ def test_conflict_rereads_stop_at_the_retry_budget(api: Any) -> None:
     assert "gave up: the retry budget is spent" in outcome.note
     # deadline = 1000 + 60: waits start at 1000, 1025 and 1050; at 1075 the budget is spent
     assert len(delays) == 3
-    assert all(0 <= d <= 1.0 for d in delays)  # base 0.5 × 2^(n-1), full jitter
+    ceilings = [0.5, 1.0, 2.0]  # base 0.5 × 2^(n-1), full jitter
+    assert all(0 <= d <= c for d, c in zip(delays, ceilings, strict=True))
 
 
 # -- 9. a publish that fails at once is an error -------------------------------------------------
@@ -434,3 +435,30 @@ def test_nothing_starts_once_stopped(client: ConnectClient, api: Any) -> None:
     result = execute_plan(client, plan, desired_index(wanted), ApplySettings(stopped=lambda: True))
     assert [(o.result, o.failed) for o in result.outcomes] == [(Result.INTERRUPTED, True)]
     assert counters(api)["update"] == 0
+
+
+# -- --wait: elapsed time is measured from its start ---------------------------------------------
+
+
+def test_wait_gives_up_after_its_timeout_on_a_clock_far_from_zero(
+    client: ConnectClient, api: Any
+) -> None:
+    from connectorctl.apply.converge import WaitSettings, wait_for_lifecycle
+
+    api.admin("POST", "settings", {"publish_delay": 600})
+    api.admin("POST", "seed", BASE)
+    wanted = [desired(release="publish", name="Payments")]
+    result = execute_plan(client, plan_for(client, wanted), desired_index(wanted), ApplySettings())
+    now = [5000.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    settings = WaitSettings(timeout=7.0, interval=2.0, sleep=sleep, clock=lambda: now[0])
+    lines: list[str] = []
+    (outcome,) = wait_for_lifecycle(client, result, lines.append, settings).outcomes
+    assert sleeps == [2.0, 2.0, 2.0, 1.0]
+    assert outcome.failed and outcome.note.endswith("publish did not settle within 7s")
+    assert lines == []  # log_every is 10 s: no progress line within 7 s

@@ -339,8 +339,9 @@ class _ConnectorRun:
         if not isinstance(live, int):
             return False
         if _is_lifecycle(batch):
-            # A lifecycle transition may bump the version again (an API setting).
-            return live > sent_at and fingerprint(fresh) != self.snapshot
+            # The evidence is the lifecycle fields, not the version: a transition may bump it
+            # again (or an API may not bump it for a lifecycle request at all).
+            return live >= sent_at and fingerprint(fresh) != self.snapshot
         return live == sent_at + 1 and all(already_applied(fresh, a) for a in batch)
 
     def _read(self) -> Remote:
