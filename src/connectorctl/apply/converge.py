@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from connectorctl.apply.executor import Action, already_applied, join_notes
+from connectorctl.apply.support import Action, already_applied, join_notes
 from connectorctl.errors import ApiError
 from connectorctl.kinds.connector_staged.lifecycle import failure, report_entries, settled_state
 from connectorctl.model import ConnectorChange, Desired, Plan

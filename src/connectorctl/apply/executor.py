@@ -1,11 +1,11 @@
-"""Execute a Plan: parallel across connectors, serial within one, 409 → re-read and re-diff.
+"""Execute a Plan: parallel across connectors, serial within one (DESIGN.md "Applier").
 
 Per connector: the create (POST of the draft), then the field actions in one request (chunks of
 500), then the lifecycle action in its own final request, so that a refused lifecycle step never
-loses the field changes. On 409 ConcurrentModification the connector is read again and, when the
-manifests are at hand, re-diffed against the same desired state and only what is still needed is
-sent (bounded attempts, jittered backoff). With a reviewed plan file there is no re-diff: any
-version change makes that connector stale and nothing is written for it.
+loses the field changes. A request that may have committed without an answer is ours when the
+re-read shows exactly its effect; anything else (and every answered 409) is someone else's write:
+with manifests the connector is re-diffed, with a reviewed plan file it is stale. Staged-data
+changes sent in this run keep the promised lifecycle step due until it visibly took effect.
 
 What happens after the writes (`--wait`, the convergence check) is in `converge.py`.
 """
@@ -13,33 +13,36 @@ What happens after the writes (`--wait`, the convergence check) is in `converge.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from connectorctl.apply.support import (
+    CHUNK_SIZE,
+    Action,
+    Remote,
+    already_applied,
+    desired_index,
+    error_text,
+    is_lifecycle,
+    join_notes,
+    matches_draft,
+    requests,
+)
 from connectorctl.errors import ApiError, ConcurrentModificationError, DuplicateKeyError
 from connectorctl.kinds.connector_staged.lifecycle import failure, fingerprint, review_pending
 from connectorctl.model import (
-    ADD_CERTIFICATION_COMMENT,
-    LIFECYCLE_ACTIONS,
-    PUBLISH,
     STAGED_DATA_ACTIONS,
     Change,
     ConnectorChange,
     Desired,
     Plan,
-    Previewable,
-    Status,
 )
 from connectorctl.results import ApplyResult, ConnectorOutcome, Result
 
 if TYPE_CHECKING:
     from connectorctl.api.client import ConnectClient, RequestTracker
-
-CHUNK_SIZE = 500
-Action = Mapping[str, Any]
-Remote = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ class _ConnectorRun:
         """Apply this connector's change; every expected failure ends up in the outcome."""
         outcome = self._run()
         if self.change.has_error and not outcome.failed:
-            note = join_notes(outcome.note, _error_text(self.change))
+            note = join_notes(outcome.note, error_text(self.change))
             outcome = replace(outcome, error=True, note=note)
         if self.failure and not outcome.failed:
             outcome = replace(outcome, error=True, note=join_notes(outcome.note, self.failure))
@@ -147,9 +150,9 @@ class _ConnectorRun:
     def _run(self) -> ConnectorOutcome:
         change = self.change
         if change.change is Change.UNCHANGED:
-            return self._outcome(Result.UNCHANGED, _error_text(change), error=change.has_error)
+            return self._outcome(Result.UNCHANGED, error_text(change), error=change.has_error)
         if change.change is Change.BLOCKED:
-            return self._outcome(Result.BLOCKED, _error_text(change) or "blocked", error=True)
+            return self._outcome(Result.BLOCKED, error_text(change) or "blocked", error=True)
         try:
             return self._write()
         except _Ended as ended:
@@ -222,7 +225,7 @@ class _ConnectorRun:
         remote = self.client.get_by_key(self.change.key, track=self.track)
         if remote is None:
             raise _Ended(_failed("create answered DuplicateField but no connector has this key"))
-        if not _matches_draft(remote, draft):
+        if not matches_draft(remote, draft):
             raise _Ended(_failed(
                 "a different connector with this key was created by someone else meanwhile; "
                 "nothing was sent to it"
@@ -235,7 +238,7 @@ class _ConnectorRun:
             remote = self.client.get_by_key(self.change.key, track=self.track)
         except ApiError:
             remote = None
-        if remote is not None and _matches_draft(remote, draft):
+        if remote is not None and matches_draft(remote, draft):
             return remote
         note = f"{self._api_text(exc)}; the connector may exist (an attempt may have created it)"
         raise _Ended(_failed(note)) from exc
@@ -261,7 +264,7 @@ class _ConnectorRun:
         return remote
 
     def _send_all(self, remote: Remote, actions: Sequence[Action]) -> Remote:
-        pending = list(_requests(actions))
+        pending = list(requests(actions))
         while pending:
             try:
                 remote = self._update(remote, pending[0])
@@ -272,7 +275,7 @@ class _ConnectorRun:
 
     def _update(self, remote: Remote, batch: Sequence[Action]) -> Remote:
         assert self.id is not None
-        if _is_lifecycle(batch):
+        if is_lifecycle(batch):
             self.snapshot = fingerprint(remote)
         fresh = self.client.update(self.id, int(remote["version"]), batch, track=self.track)
         self._sent(batch, fresh)
@@ -282,7 +285,7 @@ class _ConnectorRun:
         """Bookkeeping after a request that was (or, lost, may have been) applied."""
         self.wrote = True
         name = batch[0]["action"]
-        if _is_lifecycle(batch):
+        if is_lifecycle(batch):
             self.lifecycle, self.owed = name, False
             problem = failure(fresh, name)
             if problem and fingerprint(fresh) != self.snapshot:
@@ -308,15 +311,17 @@ class _ConnectorRun:
             return fresh, pending[1:]
         if not conflict and fresh.get("version") == sent_at:
             raise exc  # retries ran out and nothing landed
+        if uncertain and any(a["action"] in STAGED_DATA_ACTIONS for a in batch):
+            self.owed = True  # possibly committed behind the lost answer: its step is still due
         self.conflicts += 1
         if self.reviewed:
             maybe = "; the request may have landed" if uncertain else ""
             note = f"the connector changed during apply (version {sent_at} expected, now "
             raise _Ended(_stale(note + f"{fresh.get('version')}){maybe}"))
-        return fresh, list(_requests(self._rediff(fresh)))
+        return fresh, list(requests(self._rediff(fresh)))
 
     def _refused(self, batch: Sequence[Action], exc: ApiError) -> Exception:
-        if not _is_lifecycle(batch):
+        if not is_lifecycle(batch):
             return exc
         self.lifecycle = batch[0]["action"]  # refused: the table names the step
         note = f"{self.lifecycle} refused: {self._api_text(exc)}"
@@ -338,7 +343,7 @@ class _ConnectorRun:
         live = fresh.get("version")
         if not isinstance(live, int):
             return False
-        if _is_lifecycle(batch):
+        if is_lifecycle(batch):
             # The evidence is the lifecycle fields, not the version: a transition may bump it
             # again (or an API may not bump it for a lifecycle request at all).
             return live >= sent_at and fingerprint(fresh) != self.snapshot
@@ -361,9 +366,9 @@ class _ConnectorRun:
             self.desired, remote, retry_failed=self.settings.retry_failed, owed=self.owed
         )
         if change.change is Change.BLOCKED:
-            raise _Ended(Ending(Result.BLOCKED, _error_text(change)))
+            raise _Ended(Ending(Result.BLOCKED, error_text(change)))
         if change.change is Change.WAITING:
-            raise _Ended(Ending(Result.WAITING, _error_text(change, "warning")))
+            raise _Ended(Ending(Result.WAITING, error_text(change, "warning")))
         return change.actions
 
     # -- bookkeeping -----------------------------------------------------------------------
@@ -412,54 +417,4 @@ def _failed(note: str) -> Ending:
     return Ending(Result.FAILED, note)
 
 
-def _is_lifecycle(batch: Sequence[Action]) -> bool:
-    return bool(batch) and batch[0]["action"] in LIFECYCLE_ACTIONS
-
-
-def _error_text(change: ConnectorChange, level: str = "error") -> str:
-    return "; ".join(m.text for m in change.messages if m.level.value == level)
-
-
-def _requests(actions: Sequence[Action]) -> Iterator[list[Action]]:
-    """Field actions in chunks of CHUNK_SIZE, then each lifecycle action alone."""
-    fields = [a for a in actions if a["action"] not in LIFECYCLE_ACTIONS]
-    for start in range(0, len(fields), CHUNK_SIZE):
-        yield fields[start : start + CHUNK_SIZE]
-    for action in actions:
-        if action["action"] in LIFECYCLE_ACTIONS:
-            yield [action]
-
-
-def _matches_draft(remote: Mapping[str, Any], draft: Mapping[str, Any]) -> bool:
-    """Whether the plan's diff of the draft fields against the live connector is empty."""
-    from connectorctl.kinds.connector_staged.diff import field_actions
-
-    return not field_actions(draft, remote)
-
-
-def already_applied(remote: Mapping[str, Any], action: Action) -> bool:
-    """Whether sending `action` to `remote` would change nothing: it was applied already."""
-    from connectorctl.kinds.connector_staged.actions import ActionRejected, apply_update
-
-    name = action["action"]
-    if name == ADD_CERTIFICATION_COMMENT:
-        comments = (remote.get("certificationInfo") or {}).get("comments") or []
-        return any(c.get("comment") == action["comment"] for c in comments)
-    if name == PUBLISH:
-        return remote.get("status") != Status.DRAFT and not remote.get("hasChanges")
-    if name in LIFECYCLE_ACTIONS:
-        return remote.get("isPreviewable") != Previewable.NONE
-    try:
-        _, changed = apply_update(remote, remote.get("version"), [action], now="")
-    except ActionRejected:
-        return False
-    return not changed
-
-
-def join_notes(first: str, second: str) -> str:
-    return f"{first}; {second}" if first else second
-
-
-def desired_index(desired: Sequence[Desired]) -> dict[str, Desired]:
-    """The loaded manifests by connector key."""
-    return {d.key: d for d in desired}
+__all__ = ["CHUNK_SIZE", "ApplySettings", "already_applied", "desired_index", "execute_plan"]
