@@ -462,3 +462,50 @@ def test_wait_gives_up_after_its_timeout_on_a_clock_far_from_zero(
     assert sleeps == [2.0, 2.0, 2.0, 1.0]
     assert outcome.failed and outcome.note.endswith("publish did not settle within 7s")
     assert lines == []  # log_every is 10 s: no progress line within 7 s
+
+
+# -- re-diffs and DuplicateField at the edges ----------------------------------------------------
+
+
+def test_a_rediff_after_409_that_finds_the_connector_blocked(
+    client: ConnectClient, api: Any, hooks: Hooks
+) -> None:
+    api.admin("POST", "seed", BASE)
+    wanted = [desired(name="Payments")]
+    plan = plan_for(client, wanted)
+    api.admin("POST", "faults", {"bump_version": 1.0, "first_attempts": 1})
+    publish = {"action": "publish", "certification": False}
+    hooks.queue.append(lambda: api.admin("POST", "edit", {"key": KEY, "actions": [publish]}))
+    outcome = run(client, wanted, plan, reviewed=False)
+    assert (outcome.result, outcome.failed) == (Result.BLOCKED, True)
+    assert "a publish is in progress" in outcome.note
+    assert live(client)["name"] == "Payment Gateway"
+
+
+def test_duplicate_field_with_no_connector_under_that_key() -> None:
+    from connectorctl.api.target import ResolvedTarget
+    from scripted_http import TOKEN, answer, scripted_server
+
+    duplicate = answer(400, {"errors": [{"code": "DuplicateField", "message": "dup"}]})
+    script = {
+        "/oauth": [TOKEN],
+        "/connectors/drafts/key=": [answer(404, {"message": "not found"})],
+        "/connectors/drafts": [answer(500, {"message": "boom"}), duplicate],
+    }
+    wanted = [desired()]
+    with scripted_server(script) as server:
+        target = ResolvedTarget(server.url, server.url + "/oauth/token", "acme", "i", "s")
+        with ConnectClient(target, sleep=lambda s: None) as client:
+            plan = make_plan(wanted, {}, target=Target(server.url, "acme"),
+                             created_at="2026-01-01T00:00:00Z", unmanaged=None)  # fmt: skip
+            result = execute_plan(client, plan, desired_index(wanted), ApplySettings())
+    (outcome,) = result.outcomes
+    assert (outcome.result, outcome.note) == (
+        Result.FAILED,
+        "create answered DuplicateField but no connector has this key",
+    )
+    assert [(m, p) for m, p, _, _ in server.requests[1:]] == [
+        ("POST", "/connectors/drafts"),
+        ("POST", "/connectors/drafts"),
+        ("GET", "/connectors/drafts/key=payment-gateway"),
+    ]
