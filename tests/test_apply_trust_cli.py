@@ -258,3 +258,25 @@ def _all(env: Any) -> list[dict[str, Any]]:
                        headers={"Authorization": f"Bearer {token['access_token']}"})  # fmt: skip
     results: list[dict[str, Any]] = answer.json()["results"]
     return results
+
+
+def test_a_second_ctrl_c_abandons_requests_in_flight(env: Any, tmp_path: Path) -> None:
+    keys = [f"conn-{i:02d}" for i in range(4)]
+    env.admin("POST", "seed", [{**REMOTE, "key": k} for k in keys])
+    for key in keys:
+        write_manifest(key=key)
+    env.admin("POST", "faults", {"routes": {"update": {}}, "latency_ms": 1500})
+    command = [sys.executable, "-m", "connectorctl", "apply", "connectors", "--auto-approve"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
+    )
+    deadline = time.monotonic() + 20
+    while env.admin("GET", "counters").get("update", 0) < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)  # an update is in flight: its answer takes 1.5 s
+    time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    env.admin("POST", "faults", {})
+    assert process.returncode == 130
+    assert "requests in flight abandoned" in err and "Traceback" not in err
