@@ -3,6 +3,7 @@ HTML error pages, redirects, refused certificates, a 401 that a fresh token does
 
 from __future__ import annotations
 
+import random
 import shutil
 import ssl
 import subprocess
@@ -305,3 +306,37 @@ def test_the_scope_message_names_what_to_grant() -> None:
         "the token has no scope to write ConnectorStaged in project 'acme': grant "
         "manage_connectors:acme (or manage_project)"
     )
+
+
+@pytest.mark.parametrize(("header", "slept"), [("0", [0.0]), ("60", [60.0]), ("-5", [0.0])])
+def test_retry_after_up_to_exactly_the_budget_is_waited(
+    fake: FakeTime, header: str, slept: list[float]
+) -> None:
+    script = {"/oauth": [TOKEN], QUERY: [answer(429, {}, **{"Retry-After": header}), EMPTY_PAGE]}
+    with scripted_server(script) as server, client_for(server, fake) as client:
+        client.query_page()
+    assert fake.sleeps == slept
+    assert server.count(QUERY) == 2
+
+
+class MaxJitter(random.Random):
+    """Jitter that always picks the ceiling."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+def test_a_conflict_backoff_past_the_budget_is_not_slept(fake: FakeTime) -> None:
+    policy = RetryPolicy(base_delay=10.0, max_delay=10.0, budget=9.0)
+    with scripted_server({"/oauth": [TOKEN]}) as server:
+        client = client_for(server, fake, policy=policy, rng=MaxJitter())
+        track = RequestTracker()
+        assert client.wait_before_retry(1, track) is False
+        assert (fake.sleeps, track.deadline) == ([], 1009.0)
+        roomy = RequestTracker()
+        client.policy = RetryPolicy(base_delay=1.0, max_delay=4.0, budget=9.0)
+        assert [client.wait_before_retry(n, roomy) for n in (1, 2, 3, 4)] == [
+            True, True, True, False,
+        ]  # fmt: skip
+        assert fake.sleeps == [1.0, 2.0, 4.0]  # the fourth (4 s) would end at 1011 > 1009
+        client.close()
