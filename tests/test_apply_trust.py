@@ -509,3 +509,47 @@ def test_duplicate_field_with_no_connector_under_that_key() -> None:
         ("POST", "/connectors/drafts"),
         ("GET", "/connectors/drafts/key=payment-gateway"),
     ]
+
+
+def scripted_run(script: dict[str, Any], wanted: Sequence[Desired], remote: Any) -> Any:
+    """Plan against `remote` and execute against a scripted loopback server (no convergence)."""
+    from connectorctl.api.target import ResolvedTarget
+    from scripted_http import scripted_server
+
+    with scripted_server(script) as server:
+        target = ResolvedTarget(server.url, server.url + "/oauth/token", "acme", "i", "s")
+        with ConnectClient(target, sleep=lambda s: None) as client:
+            plan = make_plan(wanted, remote, target=Target(server.url, "acme"),
+                             created_at="2026-01-01T00:00:00Z", unmanaged=None)  # fmt: skip
+            (outcome,) = execute_plan(client, plan, desired_index(wanted)).outcomes
+    return outcome
+
+
+def test_a_publish_answered_failed_is_an_error_of_this_run() -> None:
+    from scripted_http import TOKEN, answer
+
+    remote = {**BASE, "id": "c1", "version": 1, "status": "Published", "hasChanges": False}
+    report = {"entries": [{"type": "Error", "title": "Build failed"}]}
+    script = {"/oauth": [TOKEN], "/connectors/drafts/c1": [
+        answer(200, {**remote, "name": "Payments", "version": 2, "hasChanges": True}),
+        answer(200, {**remote, "name": "Payments", "version": 3, "status": "Failed",
+                     "publishingReport": report}),
+    ]}  # fmt: skip
+    outcome = scripted_run(script, [desired(release="publish", name="Payments")], {KEY: remote})
+    assert (outcome.result, outcome.failed, outcome.note) == (
+        Result.UPDATED, True, "publish failed: Build failed",
+    )  # fmt: skip
+
+
+def test_a_refused_request_after_a_create_says_earlier_requests_were_applied() -> None:
+    from scripted_http import TOKEN, answer
+
+    created = {**BASE, "id": "c1", "version": 1, "status": "Draft", "isPreviewable": "none"}
+    error = {"code": "InvalidInput", "message": "bad"}
+    refused = answer(400, {"statusCode": 400, "message": "bad", "errors": [error]})
+    script = {"/oauth": [TOKEN], "/connectors/drafts/c1": [refused],
+              "/connectors/drafts": [answer(201, created)]}  # fmt: skip
+    outcome = scripted_run(script, [desired(certificationComments=["Ready"])], {})
+    assert (outcome.result, outcome.note, outcome.requests) == (
+        Result.FAILED, "InvalidInput: bad; earlier requests were applied", 2,
+    )  # fmt: skip
