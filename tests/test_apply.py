@@ -289,12 +289,17 @@ def test_version_bumps_behind_our_back_are_retried(client: ConnectClient, api: A
     assert_converged(client, wanted)
 
 
-def test_conflicts_are_bounded(client: ConnectClient, api: Any) -> None:
+def test_conflicts_are_bounded_at_five_rereads(client: ConnectClient, api: Any) -> None:
     seed(api)
+    plan = plan_for(client, [desired(name="Payments")])
     api.admin("POST", "faults", {"bump_version": 1.0})
-    outcome = only(apply_all(client, [desired(name="Payments")], attempts=3))
+    before = api.admin("GET", "counters")
+    outcome = only(apply_all(client, [desired(name="Payments")], plan))
+    counters = api.admin("GET", "counters")
     assert (outcome.result, outcome.failed) == (Result.FAILED, True)
-    assert "ConcurrentModification" in outcome.note and "3 conflicting attempts" in outcome.note
+    assert "ConcurrentModification" in outcome.note and "gave up after 5 re-reads" in outcome.note
+    assert counters["update"] - before.get("update", 0) == 6  # the first send and 5 re-sends
+    assert counters["get"] - before.get("get", 0) == 5 + 1  # 5 re-reads, 1 convergence read
 
 
 def test_429_and_503_are_retried(client: ConnectClient, api: Any) -> None:

@@ -188,8 +188,8 @@ def test_saved_plan_is_applied(env: Any, capsys: pytest.CaptureFixture[str]) -> 
     env.admin("POST", "seed", REMOTE)
     write_manifest("Payments")
     assert run_cli(["plan", "connectors", "--out", "plan.json"]) == 0
-    code, out, _ = apply(capsys, "--plan", "plan.json", "--auto-approve")
-    assert code == 0 and "updated" in out
+    code, out, err = apply(capsys, "--plan", "plan.json", "--auto-approve")
+    assert code == 0 and "updated" in out, out + err
     assert run_cli(["plan", "connectors", "--detailed-exitcode"]) == 0
 
 

@@ -83,7 +83,8 @@ def test_pending_preview_messages() -> None:
     assert levels(plan_lifecycle("preview", pending, changes=False)) == [Level.INFO]
     with_changes = plan_lifecycle("preview", pending, changes=True)
     assert levels(with_changes) == [Level.WARNING]
-    assert "another preview" in with_changes.messages[0].text
+    assert with_changes.actions == ()
+    assert with_changes.messages[0].text.startswith("waiting: a preview review is in progress")
 
 
 # (status, hasChanges, changes, retry_failed) → whether publish is sent

@@ -60,7 +60,7 @@ def test_connectors_sorted_by_key_with_their_changes() -> None:
     ]
     assert plan.unmanaged == ("alpha", "zeta")
     assert (plan.target, plan.created_at) == (TARGET, CREATED)
-    assert [plan.count(c) for c in Change] == [1, 1, 0, 0, 1, 1]
+    assert [plan.count(c) for c in Change] == [1, 1, 0, 0, 1, 0, 1]
     assert plan.has_changes and plan.has_errors
 
 

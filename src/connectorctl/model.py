@@ -19,10 +19,6 @@ REGIONS = (
     "europe-west1.gcp", "us-central1.gcp", "australia-southeast1.gcp",
     "us-east-2.aws", "eu-central-1.aws",
 )  # fmt: skip
-STATUSES = (
-    "Draft", "Processing", "ReadyForCertification", "InCertification", "Published", "Failed",
-)  # fmt: skip
-PREVIEWABLE = ("true", "false", "pending", "none")
 RELEASES = ("draft", "preview", "publish", "certify")
 PROJECT_IDENTIFIER_PATTERN = r"^[a-zA-Z0-9-_.]+:[a-zA-Z0-9-_]{2,36}$"
 
@@ -226,7 +222,28 @@ class Change(StrEnum):
     DELETE = "delete"
     REPLACE = "replace"
     UNCHANGED = "unchanged"
+    WAITING = "waiting"  # held back until a pending preview review ends
     BLOCKED = "blocked"
+
+
+class Status(StrEnum):
+    """A ConnectorStaged's publishing status, as the API reports it."""
+
+    DRAFT = "Draft"
+    PROCESSING = "Processing"
+    READY_FOR_CERTIFICATION = "ReadyForCertification"
+    IN_CERTIFICATION = "InCertification"
+    PUBLISHED = "Published"
+    FAILED = "Failed"
+
+
+class Previewable(StrEnum):
+    """A ConnectorStaged's `isPreviewable`: a preview review's state."""
+
+    TRUE = "true"
+    FALSE = "false"
+    PENDING = "pending"
+    NONE = "none"
 
 
 class Level(StrEnum):
@@ -333,7 +350,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(c.change in CHANGING for c in self.connectors)
+        return any(c.change in CHANGING or c.change is Change.WAITING for c in self.connectors)
 
     @property
     def has_errors(self) -> bool:

@@ -87,6 +87,8 @@ def _target_to_dict(target: Target) -> dict[str, str | None]:
 def plan_summary(plan: Plan) -> dict[str, int | None]:
     """Counts per change, plus unmanaged keys (None when the plan read by key)."""
     summary: dict[str, int | None] = {change.value: plan.count(change) for change in Change}
+    if not summary[Change.WAITING.value]:
+        del summary[Change.WAITING.value]  # only present when a connector waits
     summary["unmanaged"] = None if plan.unmanaged is None else len(plan.unmanaged)
     return summary
 

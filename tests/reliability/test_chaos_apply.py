@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import random
 import sys
 import threading
 from pathlib import Path
@@ -93,7 +92,7 @@ def chaos_apply(
     env = emulator.env()
     loaded = load_manifests(Selection(paths=(str(folder),)), {})
     assert not loaded.problems
-    policy = RetryPolicy(max_attempts=8, budget=3600)
+    policy = RetryPolicy(max_attempts=8, budget=3600, conflict_attempts=8)
     with ConnectClient(
         resolve_target(TargetOptions(), env), policy=policy, sleep=sleeps.append
     ) as client:
@@ -105,9 +104,7 @@ def chaos_apply(
         for key in edits["before"]:
             set_documentation_url(emulator, key)
         writer = OtherWriter(emulator, edits["during"])
-        settings = ApplySettings(
-            parallelism=8, attempts=8, sleep=sleeps.append, rng=random.Random(SEED)
-        )
+        settings = ApplySettings(parallelism=8, sleep=sleeps.append)
         by_key = desired_index(loaded.desired)
         writer.start()
         result = execute_plan(client, plan, by_key, settings)
@@ -257,3 +254,112 @@ def test_a_connector_out_of_attempts_fails_whole_never_half_applied(
         key = key_of(index)
         wanted = remote(index) if key in doomed else desired_fields(index)
         assert managed_view(live[key]) == managed_view(wanted), key  # all or nothing
+
+
+# -- lifecycle chaos: lost lifecycle answers, 429s on creates with a competing writer, and reads
+# that fail after the writes ---------------------------------------------------------------------
+
+LIFECYCLE_N = 40
+LIFECYCLE_CREATES = range(0, 10)
+LIFECYCLE_UPDATES = range(10, LIFECYCLE_N)
+LIFECYCLE_CHAOS: dict[str, Any] = {
+    "seed": SEED,
+    "routes": {"create": {"429": 0.4}, "update": {"503": 0.1}},
+    "retry_after": 0,
+    "drop_after_write": 0.25,
+    "first_attempts": 2,
+}
+READS_FAIL = {"seed": SEED, "routes": {"get": {"503": 0.5}}, "first_attempts": 5}
+
+
+def competing_keys() -> list[str]:
+    """Creates whose first attempt is answered 429: another process creates these keys meanwhile."""
+    config = fault_config(LIFECYCLE_CHAOS)
+    found = [key_of(i) for i in LIFECYCLE_CREATES if decide(config, "create", key_of(i), 1).status]
+    return found[:3]
+
+
+def unverifiable_keys() -> set[str]:
+    """Keys whose convergence read fails on each of its 5 attempts."""
+    config = fault_config(READS_FAIL)
+    return {
+        key_of(i)
+        for i in range(LIFECYCLE_N)
+        if all(decide(config, "get", key_of(i), a).status for a in range(1, 6))
+    }
+
+
+def test_the_lifecycle_seed_exercises_every_path() -> None:
+    config = fault_config(LIFECYCLE_CHAOS)
+    lost_lifecycle = [
+        key_of(i)
+        for i in LIFECYCLE_UPDATES
+        if not decide(config, "update", key_of(i), 1).drop
+        and decide(config, "update", key_of(i), 2).drop
+    ]
+    assert lost_lifecycle, "some publish answers must be lost"
+    assert len(competing_keys()) == 3
+    assert 0 < len(unverifiable_keys()) < LIFECYCLE_N // 4
+
+
+def write_publishing_fleet(folder: Path) -> None:
+    write_fleet(folder, range(LIFECYCLE_N))
+    for path in folder.glob("*.yaml"):
+        path.write_text(path.read_text(encoding="utf-8") + "release: publish\n", encoding="utf-8")
+
+
+def test_lifecycle_chaos_loses_no_step_and_adopts_nothing(
+    emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator.admin("POST", "settings", {"publish_delay": 0})
+    emulator.admin("POST", "seed", [remote(i) for i in LIFECYCLE_UPDATES])
+    write_publishing_fleet(tmp_path / "connectors")
+    competitors = competing_keys()
+    theirs = [{**remote(int(k.split("-")[1])), "name": "Theirs"} for k in competitors]
+
+    lock = threading.Lock()
+
+    def sleep(seconds: float) -> None:
+        with lock:  # the first retry wait: the other process creates its connectors now
+            if theirs:
+                emulator.admin("POST", "seed", theirs)
+                theirs.clear()
+
+    env = emulator.env()
+    loaded = load_manifests(Selection(paths=(str(tmp_path / "connectors"),)), {})
+    with ConnectClient(resolve_target(TargetOptions(), env), sleep=sleep) as client:
+        state = fetch_remote(client, [d.key for d in loaded.desired])
+        plan = make_plan(loaded.desired, state.by_key, target=client.target.plan_target,
+                         created_at="2026-01-01T00:00:00Z", unmanaged=state.unmanaged)  # fmt: skip
+        emulator.admin("POST", "faults", LIFECYCLE_CHAOS)
+        by_key = desired_index(loaded.desired)
+        result = execute_plan(client, plan, by_key, ApplySettings(sleep=sleep))
+        emulator.admin("POST", "faults", READS_FAIL)
+        result = verify_convergence(client, plan, result, by_key)
+    emulator.admin("POST", "faults", {})
+
+    rows = {o.key: o for o in result.outcomes}
+    assert sorted(rows) == [key_of(i) for i in range(LIFECYCLE_N)]  # a row for every connector
+    live = {c["key"]: c for c in read_all(emulator.url)}
+    assert len(live) == LIFECYCLE_N  # 0 duplicates
+    for key in competitors:  # 0 adopted: their connector failed, untouched
+        assert (rows[key].result, rows[key].failed) == (Result.FAILED, True), rows[key].note
+        assert (live[key]["name"], live[key]["status"], live[key]["version"]) == (
+            "Theirs", "Draft", 1,
+        )  # fmt: skip
+    unverified = unverifiable_keys()
+    for key, row in rows.items():
+        if key in competitors:
+            continue
+        expected = Result.NOT_VERIFIED if key in unverified else None
+        assert expected is None or row.result is expected, (key, row)
+        assert row.result in (Result.CREATED, Result.UPDATED, Result.NOT_VERIFIED), (key, row)
+        assert live[key]["status"] == "Published", key  # 0 lost lifecycle steps
+    assert {k for k, o in rows.items() if o.failed} == set(competitors) | unverified
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert run_cli(["apply", "connectors", "--auto-approve", "--format", "json"]) == 0
+    assert run_cli(["plan", "connectors", "--detailed-exitcode", "--format", "json"]) == 0

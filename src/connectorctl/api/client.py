@@ -22,7 +22,13 @@ from urllib.parse import quote
 from connectorctl import __version__
 from connectorctl.api.httptrace import HttpTrace, query_text
 from connectorctl.api.proxies import direct_mounts
-from connectorctl.api.target import ResolvedTarget
+from connectorctl.api.target import (
+    CONNECTOR_STAGED,
+    ResolvedTarget,
+    ScopeError,
+    project_problem,
+    scope_problem,
+)
 from connectorctl.errors import (
     ApiError,
     AuthenticationError,
@@ -39,8 +45,9 @@ if TYPE_CHECKING:
 USER_AGENT = f"connectorctl/{__version__}"
 PAGE_LIMIT = 500
 MAX_OFFSET = 10000
-MANAGE_SCOPE_PREFIXES = ("manage_connectors:", "manage_project:")
 _BODY_LIMIT = 300
+# A 500 may still complete, and 502/504 come from a gateway that may have passed the request on.
+MAYBE_COMMITTED = frozenset({500, 502, 504})
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,11 @@ class RetryPolicy:
     budget: float = 60.0  # seconds of retrying per connector (RequestTracker.deadline)
     timeout: float = 30.0
     retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+    conflict_attempts: int = 5  # re-reads after a 409, per connector
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full-jitter exponential backoff before attempt `attempt + 1`."""
+        return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
 
 
 @dataclass
@@ -65,13 +77,16 @@ class RequestTracker:
     attempts: int = 0
     retries: int = 0
     deadline: float | None = None
+    # Whether an attempt of the last request may have committed: sent with no answer read,
+    # or answered 500/502/504. Only such a request can explain a later 409 or DuplicateField.
+    uncertain: bool = False
 
 
 @dataclass
 class _Token:
     value: str
     expires_at: float
-    scopes: frozenset[str] = field(default_factory=frozenset)
+    scopes: frozenset[str] | None = field(default_factory=frozenset)  # None: unknown
 
 
 class ConnectClient:
@@ -86,6 +101,7 @@ class ConnectClient:
         clock: Callable[[], float] = time.monotonic,
         debug: Callable[[str], None] | None = None,
         rng: random.Random | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         import httpx
 
@@ -96,6 +112,8 @@ class ConnectClient:
         self._trace = HttpTrace(debug, self._secrets)
         self._rng = rng or random.Random()
         self._token: _Token | None = None
+        self._warn = warn
+        self.token_requests = 0
         self._lock = threading.Lock()
         self._http = httpx.Client(
             timeout=httpx.Timeout(self.policy.timeout, connect=min(10.0, self.policy.timeout)),
@@ -117,26 +135,59 @@ class ConnectClient:
 
     # -- auth ------------------------------------------------------------------------------
 
-    def granted_scopes(self) -> frozenset[str]:
-        """The scopes the token response granted (fetches a token when none is cached)."""
+    def granted_scopes(self) -> frozenset[str] | None:
+        """The scopes the token grants (None: unknown); fetches a token when none is cached."""
         return self._current_token().scopes
 
-    def can_write(self) -> bool:
-        """Whether a granted scope allows creating and updating connectors."""
-        return any(s.startswith(MANAGE_SCOPE_PREFIXES) for s in self.granted_scopes())
+    def can_write(self, kind: str = CONNECTOR_STAGED) -> bool:
+        """Whether the granted scopes allow writing `kind` (unknown scopes: the API decides)."""
+        return scope_problem(self.granted_scopes(), kind, self.target.project_key, True) is None
+
+    def check_scope(self, kind: str, *, write: bool) -> None:
+        """Refuse, naming the scope needed, when the token cannot read (or write) `kind`."""
+        problem = scope_problem(self.granted_scopes(), kind, self.target.project_key, write)
+        if problem is not None:
+            raise ScopeError(problem)
+
+    def wait_before_retry(self, attempt: int, track: RequestTracker) -> bool:
+        """Sleep the policy's backoff before another attempt; False when the budget is spent."""
+        delay = self.policy.backoff(attempt, self._rng)
+        if track.deadline is None:
+            track.deadline = self._clock() + self.policy.budget
+        if self._clock() + delay > track.deadline:
+            return False
+        self._sleep(delay)
+        return True
 
     def _current_token(self, stale: str | None = None) -> _Token:
         with self._lock:
             token = self._token
             if token is None or token.value == stale or self._clock() >= token.expires_at:
+                first = token is None
                 token = self._token = self._fetch_token()
+                if first:
+                    self._check_project(token.scopes)
             return token
+
+    def _check_project(self, scopes: frozenset[str] | None) -> None:
+        """The token's scopes name the project it may touch: it must be the target's."""
+        if scopes is None:
+            if self._warn is not None:
+                self._warn(
+                    "the token answer names no scopes and none were requested: the scopes are "
+                    "unknown, so the API decides what is allowed"
+                )
+            return
+        problem = project_problem(scopes, self.target.project_key)
+        if problem is not None:
+            raise ScopeError(problem)
 
     def _fetch_token(self) -> _Token:
         data = {"grant_type": "client_credentials"}
         if self.target.scopes:
             data["scope"] = " ".join(self.target.scopes)
         auth = (self.target.client_id, self.target.client_secret)
+        self.token_requests += 1
         response = self._exchange("POST", self.target.auth_url, None, data=data, auth=auth)
         if response.status_code != 200:
             raise AuthenticationError(
@@ -150,7 +201,7 @@ class ConnectClient:
         return _Token(
             value=body["access_token"],
             expires_at=self._clock() + max(lifetime - 60.0, lifetime / 2),
-            scopes=frozenset(str(body.get("scope", "")).split()),
+            scopes=_granted(body.get("scope"), self.target.scopes),
         )
 
     def _secrets(self) -> list[str]:
@@ -255,17 +306,27 @@ class ConnectClient:
             kwargs.pop("json", None)
         limit = self.policy.max_attempts
         attempt = 0
+        track.uncertain = False
+        writes = method == "POST"
         while True:
             attempt += 1
             track.attempts += 1
             self._trace.line(f"> {method} {url}{query_text(kwargs)} [attempt {attempt}/{limit}]")
             outcome = self._attempt(method, url, kwargs)
             if isinstance(outcome, TransportError):
+                track.uncertain = track.uncertain or writes
                 delay = self._retry_delay(attempt, None, track)
+                if isinstance(delay, str):
+                    raise TransportError(f"{outcome} ({delay})") from outcome.__cause__
                 if delay is None:
                     raise outcome from outcome.__cause__
             elif outcome.status_code in self.policy.retry_statuses:
+                maybe = writes and outcome.status_code in MAYBE_COMMITTED
+                track.uncertain = track.uncertain or maybe
                 delay = self._retry_delay(attempt, outcome, track)
+                if isinstance(delay, str):
+                    outcome.extensions["connectorctl_note"] = delay
+                    return outcome
                 if delay is None:
                     return outcome
             else:
@@ -290,21 +351,19 @@ class ConnectClient:
 
     def _retry_delay(
         self, attempt: int, response: httpx.Response | None, track: RequestTracker
-    ) -> float | None:
-        """Seconds to wait before the next attempt, or None when retrying must stop."""
+    ) -> float | str | None:
+        """Seconds to wait before the next attempt; None (or why, as text) when retrying stops."""
         if attempt >= self.policy.max_attempts:
             return None
         retry_after = _retry_after(response) if response is not None else None
-        if retry_after is None:
-            ceiling = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))
-            delay = self._rng.uniform(0, ceiling)
-        else:
-            delay = retry_after
+        delay = self.policy.backoff(attempt, self._rng) if retry_after is None else retry_after
         if track.deadline is None:
             # The budget bounds time spent retrying, so it starts with the first retry.
             track.deadline = self._clock() + self.policy.budget
         if self._clock() + delay > track.deadline:
             self._trace.line("  retry budget exhausted")
+            if retry_after is not None:
+                return f"Retry-After {retry_after:g}s would pass the retry budget"
             return None
         return delay
 
@@ -318,6 +377,8 @@ def api_error(response: httpx.Response) -> ApiError:
     body = _json_body(response, strict=False)
     code = _first_code(body)
     message = _api_message(response)
+    note = response.extensions.get("connectorctl_note")
+    message += f" ({note})" if note else ""
     if status == 401:
         return AuthenticationError(f"authentication failed: {message}", status=status, code=code)
     where = f"{response.request.method} {response.request.url.path}"
@@ -375,15 +436,28 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return value
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: httpx.Response, now: Callable[[], float] = time.time) -> float | None:
+    """`Retry-After` in seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
     value = response.headers.get("Retry-After")
     if value is None:
         return None
     try:
         seconds = float(value)
     except ValueError:
-        return None
+        from email.utils import parsedate_to_datetime
+
+        try:
+            seconds = parsedate_to_datetime(value.strip()).timestamp() - now()
+        except (TypeError, ValueError, IndexError):
+            return None
     return max(seconds, 0.0)
+
+
+def _granted(answer: Any, requested: Sequence[str]) -> frozenset[str] | None:
+    """The granted scopes: the answer's, else the requested ones (RFC 6749 §5.1), else unknown."""
+    if isinstance(answer, str):
+        return frozenset(answer.split())
+    return frozenset(requested) if requested else None
 
 
 def safe_url(url: str) -> str:

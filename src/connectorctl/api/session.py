@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connectorctl.api.client import ConnectClient
-from connectorctl.api.target import ResolvedTarget, resolve_config_target, resolve_target
+from connectorctl.api.target import (
+    CONNECTOR_STAGED,
+    ResolvedTarget,
+    resolve_config_target,
+    resolve_target,
+)
 from connectorctl.config import TargetOptions
 from connectorctl.emulator.options import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from connectorctl.errors import ConfigError
@@ -49,7 +54,9 @@ def open_session(options: TargetOptions, env: Mapping[str, str]) -> Iterator[Ses
             resolved = resolve_config_target(selected, env)
         else:
             resolved = resolve_target(options, env)
-        client = stack.enter_context(ConnectClient(resolved, debug=debug))
+        client = stack.enter_context(ConnectClient(resolved, debug=debug, warn=_warning))
+        # The project and the read scope are checked before anything else is asked of the API.
+        client.check_scope(CONNECTOR_STAGED, write=False)
         target = resolved.plan_target
         if options.emulator:
             target = Target(EMULATOR_TARGET_URL, target.project_key, target.name)
@@ -95,6 +102,10 @@ def _embedded_emulator(
 def emulator_db(project_key: str) -> Path:
     """The embedded emulator's state file for one target's project."""
     return EMULATOR_DB.with_name(f"emulator-{project_key}.sqlite")
+
+
+def _warning(text: str) -> None:
+    _stderr_line(f"warning: {text}")
 
 
 def _stderr_line(line: str) -> None:

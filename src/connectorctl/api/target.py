@@ -16,6 +16,17 @@ from connectorctl.errors import ConfigError
 from connectorctl.model import Target
 
 ALLOW_HTTP_ENV = "CONNECTORCTL_ALLOW_HTTP"
+CONNECTOR_STAGED = "ConnectorStaged"
+# The scope family of each resource kind: read = view_X, manage_X or manage_project;
+# write = manage_X or manage_project. A new kind adds its row here.
+KIND_SCOPES: Mapping[str, str] = {
+    CONNECTOR_STAGED: "connectors",
+    "Deployment": "connectors_deployments",
+}
+
+
+class ScopeError(ConfigError):
+    """The token's scopes do not allow what the command is about to do."""
 
 
 @dataclass(frozen=True)
@@ -136,3 +147,48 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _project_scopes(scopes: frozenset[str]) -> dict[str, set[str]]:
+    """Scope name → the projects it is granted for (a scope's second `:` part)."""
+    granted: dict[str, set[str]] = {}
+    for scope in scopes:
+        name, _, rest = scope.partition(":")
+        project = rest.split(":", 1)[0]  # store scopes have a third part
+        if project:
+            granted.setdefault(name, set()).add(project)
+    return granted
+
+
+def project_problem(scopes: frozenset[str], project_key: str) -> str | None:
+    """Why a token with `scopes` may not touch project `project_key`, or None."""
+    projects = sorted({p for ps in _project_scopes(scopes).values() for p in ps})
+    if not projects or project_key in projects:
+        return None
+    return (
+        f"the credentials are scoped to project {', '.join(map(repr, projects))}, "
+        f"the target is project {project_key!r}"
+    )
+
+
+def scope_problem(
+    scopes: frozenset[str] | None, kind: str, project_key: str, write: bool
+) -> str | None:
+    """Why a token with `scopes` may not read (or write) `kind` in the project, or None.
+
+    Unknown scopes (None) are no problem here: the API's 403 decides.
+    """
+    if scopes is None:
+        return None
+    family = KIND_SCOPES[kind]
+    names = [f"manage_{family}", "manage_project"]
+    if not write:
+        names.insert(0, f"view_{family}")
+    granted = _project_scopes(scopes)
+    if any(project_key in granted.get(name, ()) for name in names):
+        return None
+    verb = "write" if write else "read"
+    return (
+        f"the token has no scope to {verb} {kind} in project {project_key!r}: grant "
+        f"{names[0]}:{project_key} (or {' or '.join(n for n in names[1:])})"
+    )

@@ -14,9 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from connectorctl.apply.executor import Action, already_applied, join_notes
-from connectorctl.model import PUBLISH, ConnectorChange, Desired, Plan
-from connectorctl.results import ApplyResult, ConnectorOutcome, ReportEntry
+from connectorctl.apply.support import Action, already_applied, join_notes
+from connectorctl.errors import ApiError
+from connectorctl.kinds.connector_staged.lifecycle import failure, report_entries, settled_state
+from connectorctl.model import ConnectorChange, Desired, Plan
+from connectorctl.results import ApplyResult, ConnectorOutcome, ReportEntry, Result
 
 if TYPE_CHECKING:
     from connectorctl.api.client import ConnectClient
@@ -36,6 +38,7 @@ class WaitSettings:
     parallelism: int = 8
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    stopped: Callable[[], bool] = lambda: False
 
 
 def wait_for_lifecycle(
@@ -59,14 +62,17 @@ def wait_for_lifecycle(
                 outcomes[key] = settled
                 waiting.discard(key)
         elapsed = settings.clock() - start
-        if not waiting or elapsed >= settings.timeout:
+        if not waiting or elapsed >= settings.timeout or settings.stopped():
             break
         if settings.tty or settings.clock() - last_line >= settings.log_every:
             last_line = settings.clock()
             progress(_progress_line(outcomes, waiting, elapsed))
         settings.sleep(min(settings.interval, max(settings.timeout - elapsed, 0.0)))
     for key in waiting:
-        outcomes[key] = _timed_out(outcomes[key], settings.timeout)
+        if settings.stopped():
+            outcomes[key] = not_verified(outcomes[key], "interrupted while waiting")
+        else:
+            outcomes[key] = _timed_out(outcomes[key], settings.timeout)
     return ApplyResult(tuple(outcomes[o.key] for o in result.outcomes))
 
 
@@ -77,27 +83,33 @@ def _progress_line(
     return f"waiting {elapsed:.0f}s for {len(waiting)} connector(s) to settle: {names}"
 
 
+def not_verified(outcome: ConnectorOutcome, why: str) -> ConnectorOutcome:
+    """A written connector whose confirming read failed (or never happened)."""
+    if outcome.result not in (Result.CREATED, Result.UPDATED):
+        return replace(outcome, error=True, note=join_notes(outcome.note, why))
+    note = join_notes(outcome.note, f"{outcome.result.value}, not verified: {why}")
+    return replace(outcome, result=Result.NOT_VERIFIED, error=True, note=note)
+
+
 def _poll(client: ConnectClient, outcome: ConnectorOutcome) -> ConnectorOutcome | None:
     """The outcome once the connector's lifecycle step settled, else None."""
     assert outcome.id is not None
-    remote = client.get_by_id(outcome.id)
+    try:
+        remote = client.get_by_id(outcome.id)
+    except ApiError as exc:
+        return not_verified(outcome, f"the --wait read failed: {exc}")
     if remote is None:
         return replace(outcome, error=True, note=join_notes(outcome.note, "deleted while waiting"))
-    if outcome.lifecycle == PUBLISH:
-        state = str(remote.get("status"))
-        if state == "Processing":
-            return None
-        report, failed, settled = remote.get("publishingReport"), state == "Failed", state
-    else:
-        state = str(remote.get("isPreviewable"))
-        if state == "pending":
-            return None
-        report, failed = remote.get("previewableReport"), state == "false"
-        settled = f"isPreviewable={state}"
-    note = f"{outcome.lifecycle}: {settled}" + (" (failed)" if failed else "")
+    assert outcome.lifecycle is not None
+    state = settled_state(remote, outcome.lifecycle)
+    if state is None:
+        return None
+    text, report = state
+    failed = failure(remote, outcome.lifecycle) is not None
+    note = f"{outcome.lifecycle}: {text}" + (" (failed)" if failed else "")
     return replace(
         outcome,
-        settled=settled,
+        settled=text,
         reports=_entries(report),
         error=outcome.error or failed,
         note=join_notes(outcome.note, note),
@@ -110,13 +122,9 @@ def _timed_out(outcome: ConnectorOutcome, timeout: float) -> ConnectorOutcome:
 
 
 def _entries(report: Any) -> tuple[ReportEntry, ...]:
-    entries = report.get("entries") if isinstance(report, Mapping) else None
-    if not isinstance(entries, list):
-        return ()
     return tuple(
         ReportEntry(str(e.get("type", "")), str(e.get("title", "")), str(e.get("message") or ""))
-        for e in entries
-        if isinstance(e, Mapping)
+        for e in report_entries(report)
     )
 
 
@@ -156,11 +164,17 @@ def _converged(
     desired: Desired | None,
 ) -> ConnectorOutcome:
     assert outcome.id is not None
-    remote = client.get_by_id(outcome.id)
+    try:
+        remote = client.get_by_id(outcome.id)
+    except ApiError as exc:
+        return not_verified(outcome, f"the convergence read failed: {exc}")
     if remote is None:
         return replace(outcome, error=True, note=join_notes(outcome.note, "did not converge: gone"))
     left = _left_to_do(remote, change, desired)
     outcome = replace(outcome, version=remote.get("version", outcome.version))
+    problem = failure(remote, outcome.lifecycle) if outcome.lifecycle else None
+    if problem and not outcome.failed:
+        outcome = replace(outcome, error=True, note=join_notes(outcome.note, problem))
     if not left:
         return outcome
     names = ", ".join(dict.fromkeys(a["action"] for a in left))

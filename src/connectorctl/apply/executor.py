@@ -1,29 +1,39 @@
-"""Execute a Plan: parallel across connectors, serial within one, 409 → re-read and re-diff.
+"""Execute a Plan: parallel across connectors, serial within one (DESIGN.md "Applier").
 
 Per connector: the create (POST of the draft), then the field actions in one request (chunks of
 500), then the lifecycle action in its own final request, so that a refused lifecycle step never
-loses the field changes. On 409 ConcurrentModification the connector is read again and, when the
-manifests are at hand, re-diffed against the same desired state and only what is still needed is
-sent (bounded attempts, jittered backoff). With a reviewed plan file there is no re-diff: any
-version change makes that connector stale and nothing is written for it.
+loses the field changes. A request that may have committed without an answer is ours when the
+re-read shows exactly its effect; anything else (and every answered 409) is someone else's write:
+with manifests the connector is re-diffed, with a reviewed plan file it is stale. Staged-data
+changes sent in this run keep the promised lifecycle step due until it visibly took effect.
 
 What happens after the writes (`--wait`, the convergence check) is in `converge.py`.
 """
 
 from __future__ import annotations
 
-import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from connectorctl.apply.support import (
+    CHUNK_SIZE,
+    Action,
+    Remote,
+    already_applied,
+    desired_index,
+    error_text,
+    is_lifecycle,
+    join_notes,
+    matches_draft,
+    requests,
+)
 from connectorctl.errors import ApiError, ConcurrentModificationError, DuplicateKeyError
+from connectorctl.kinds.connector_staged.lifecycle import failure, fingerprint, review_pending
 from connectorctl.model import (
-    ADD_CERTIFICATION_COMMENT,
-    LIFECYCLE_ACTIONS,
-    PUBLISH,
+    STAGED_DATA_ACTIONS,
     Change,
     ConnectorChange,
     Desired,
@@ -34,31 +44,37 @@ from connectorctl.results import ApplyResult, ConnectorOutcome, Result
 if TYPE_CHECKING:
     from connectorctl.api.client import ConnectClient, RequestTracker
 
-CHUNK_SIZE = 500
-Action = Mapping[str, Any]
-Remote = dict[str, Any]
-
 
 @dataclass(frozen=True)
 class ApplySettings:
-    """How hard to try: conflict attempts per connector, backoff, and the injected sleep."""
+    """Parallelism, `--retry-failed`, how to stop (Ctrl-C) and how long `--wait` waits for a review.
+
+    Retry bounds and backoff come from the client's one `RetryPolicy`.
+    """
 
     parallelism: int = 8
     retry_failed: bool = False
-    attempts: int = 5
-    base_delay: float = 0.2
-    max_delay: float = 5.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
-    rng: random.Random = field(default_factory=random.Random)
+    stopped: Callable[[], bool] = lambda: False
+    wait: float | None = None  # --wait's timeout: a pending review is waited for, then re-planned
+    interval: float = 2.0
 
 
-class _Gone(Exception):
-    """The connector stopped being something we may write to; carries its final outcome."""
+@dataclass(frozen=True)
+class Ending:
+    """How a connector's run ended early: its result and the note the table shows."""
 
-    def __init__(self, outcome_fields: Mapping[str, Any]) -> None:
-        super().__init__(str(outcome_fields.get("note", "")))
-        self.fields = outcome_fields
+    result: Result
+    note: str
+
+
+class _Ended(Exception):
+    """The connector stopped being something we may write to."""
+
+    def __init__(self, ending: Ending) -> None:
+        super().__init__(ending.note)
+        self.ending = ending
 
 
 def execute_plan(
@@ -67,10 +83,16 @@ def execute_plan(
     desired_by_key: Mapping[str, Desired] | None,
     settings: ApplySettings | None = None,
 ) -> ApplyResult:
-    """Apply every connector's planned change (`desired_by_key` None: a reviewed plan file)."""
+    """Apply every connector's planned change (`desired_by_key` None: a reviewed plan file).
+
+    Once `settings.stopped()` is true no connector starts; started ones finish their requests.
+    """
     settings = settings or ApplySettings()
 
     def one(change: ConnectorChange) -> ConnectorOutcome:
+        if settings.stopped() and change.change not in _IDLE:
+            return ConnectorOutcome(change.key, Result.INTERRUPTED, id=change.id, error=True,
+                                    note="interrupted before it started")  # fmt: skip
         desired = None if desired_by_key is None else desired_by_key.get(change.key)
         reviewed = desired_by_key is None
         return _ConnectorRun(client, change, desired, settings, reviewed=reviewed).run()
@@ -78,6 +100,9 @@ def execute_plan(
     workers = max(1, min(settings.parallelism, len(plan.connectors) or 1))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
         return ApplyResult(tuple(pool.map(one, plan.connectors)))
+
+
+_IDLE = (Change.UNCHANGED, Change.BLOCKED)
 
 
 class _ConnectorRun:
@@ -101,9 +126,14 @@ class _ConnectorRun:
         self.reviewed = reviewed or desired is None
         self.track: RequestTracker = RequestTracker()
         self.conflicts = 0
+        self.rereads = 0
         self.wrote = False
+        # Staged-data actions this run sent whose lifecycle step has not taken effect yet.
+        self.owed = False
         self.lifecycle: str | None = None
-        self.conflict: tuple[int, list[Action]] = (0, [])
+        self.failure = ""
+        # The lifecycle fields just before the lifecycle request: the evidence it took effect.
+        self.snapshot: tuple[str, ...] | None = None
         self.id: str | None = change.id
         self.version: int | None = change.version
 
@@ -111,183 +141,235 @@ class _ConnectorRun:
         """Apply this connector's change; every expected failure ends up in the outcome."""
         outcome = self._run()
         if self.change.has_error and not outcome.failed:
-            note = join_notes(outcome.note, _error_text(self.change))
+            note = join_notes(outcome.note, error_text(self.change))
             outcome = replace(outcome, error=True, note=note)
+        if self.failure and not outcome.failed:
+            outcome = replace(outcome, error=True, note=join_notes(outcome.note, self.failure))
         return outcome
 
     def _run(self) -> ConnectorOutcome:
         change = self.change
         if change.change is Change.UNCHANGED:
-            return self._outcome(Result.UNCHANGED, _error_text(change), error=change.has_error)
+            return self._outcome(Result.UNCHANGED, error_text(change), error=change.has_error)
         if change.change is Change.BLOCKED:
-            return self._outcome(Result.BLOCKED, _error_text(change) or "blocked", error=True)
+            return self._outcome(Result.BLOCKED, error_text(change) or "blocked", error=True)
         try:
             return self._write()
-        except _Gone as gone:
-            return self._outcome(**gone.fields)
+        except _Ended as ended:
+            return self._outcome(ended.ending.result, ended.ending.note, error=True)
         except ApiError as exc:
             return self._outcome(Result.FAILED, self._failure_note(exc), error=True)
 
     def _write(self) -> ConnectorOutcome:
-        if self.change.change is Change.CREATE:
+        if self.change.change is Change.WAITING:
+            remote, created = self._after_review(), False
+            actions = self._rediff(remote)
+        elif self.change.change is Change.CREATE:
             remote, created = self._create()
-            actions = self._after_create(remote)
+            actions = self._rediff(remote) if not self.reviewed else self.change.actions
         else:
             remote, created = self._check_fresh(), False
             actions = self.change.actions
-        remote = self._send_with_retries(remote, actions)
-        # After a conflict the work may have been done by our own lost request or by someone
-        # else: either way the connector went from the planned state to the desired one.
+        remote = self._send_all(remote, actions)
         result = Result.CREATED if created else Result.UPDATED
         note = "" if not self.conflicts else f"{self.conflicts} conflict(s) resolved"
         return self._outcome(result, note, remote=remote)
+
+    # -- waiting for a pending review ------------------------------------------------------
+
+    def _after_review(self) -> Remote:
+        """Wait (with --wait) until the pending review ends; the re-read connector."""
+        wait = self.settings.wait
+        if self.reviewed or wait is None:
+            how = "" if self.reviewed else "; apply --wait waits for it"
+            raise _Ended(Ending(Result.WAITING, "waiting: a preview review is pending" + how))
+        assert self.id is not None
+        deadline = self.settings.clock() + wait
+        while True:
+            remote = self._read()
+            if not review_pending(remote):
+                return remote
+            if self.settings.stopped() or self.settings.clock() >= deadline:
+                note = f"waiting: the preview review did not end within {wait:g}s"
+                raise _Ended(Ending(Result.WAITING, note))
+            self.settings.sleep(self.settings.interval)
 
     # -- create ----------------------------------------------------------------------------
 
     def _create(self) -> tuple[Remote, bool]:
         draft = self.change.draft or {}
         if self.reviewed and self.client.get_by_key(self.change.key, track=self.track) is not None:
-            raise _Gone(_stale("a connector with this key now exists; the plan would create it"))
-        retries = self.track.retries
+            raise _Ended(_stale("a connector with this key now exists; the plan would create it"))
         try:
             remote = self.client.create(draft, track=self.track)
         except DuplicateKeyError:
-            if self.track.retries == retries:
-                # Our first attempt met the duplicate: someone else created this key since the
-                # plan read the API. Adopting it silently would report a create we never made.
-                raise _Gone(
-                    _failed(
-                        "a connector with this key was created by someone else since the "
-                        "plan was made; run plan again to see it as an update"
-                    )
-                ) from None
-            remote = self._created_before(draft)
+            remote = self._duplicate(draft)
+        except ApiError as exc:
+            if not self.track.uncertain:
+                raise
+            remote = self._read_back(draft, exc)
         self.wrote = True
+        self.owed = True
         self._seen(remote)
         return remote, True
 
-    def _created_before(self, draft: Mapping[str, Any]) -> Remote:
-        """The create answered DuplicateField: our earlier attempt wrote it; fetch, don't repeat."""
+    def _duplicate(self, draft: Mapping[str, Any]) -> Remote:
+        """DuplicateField: ours only after a possibly committed attempt and with an equal draft."""
+        if not self.track.uncertain:
+            # Every attempt was answered: none of ours created it. Adopting it would report a
+            # create we never made and then change someone else's connector.
+            raise _Ended(_failed(
+                "a connector with this key was created by someone else since the plan was "
+                "made; nothing was sent to it; run plan again to see it as an update"
+            ))  # fmt: skip
         remote = self.client.get_by_key(self.change.key, track=self.track)
         if remote is None:
-            raise _Gone(_failed("create answered DuplicateField but no connector has this key"))
-        if self.reviewed and not _matches_draft(remote, draft):
-            raise _Gone(_stale("a different connector with this key was created meanwhile"))
+            raise _Ended(_failed("create answered DuplicateField but no connector has this key"))
+        if not matches_draft(remote, draft):
+            raise _Ended(_failed(
+                "a different connector with this key was created by someone else meanwhile; "
+                "nothing was sent to it"
+            ))  # fmt: skip
         return remote
 
-    def _after_create(self, remote: Remote) -> tuple[Action, ...]:
-        if self.desired is not None and not self.reviewed:
-            return self._rediff(remote)
-        return self.change.actions
+    def _read_back(self, draft: Mapping[str, Any], exc: ApiError) -> Remote:
+        """Retries ran out after an attempt that may have created it: look before reporting."""
+        try:
+            remote = self.client.get_by_key(self.change.key, track=self.track)
+        except ApiError:
+            remote = None
+        if remote is not None and matches_draft(remote, draft):
+            return remote
+        note = f"{self._api_text(exc)}; the connector may exist (an attempt may have created it)"
+        raise _Ended(_failed(note)) from exc
 
     # -- update ----------------------------------------------------------------------------
 
     def _check_fresh(self) -> Remote:
-        """A reviewed plan applies only to the version it was computed against."""
+        """A reviewed plan applies only to the connector and version it was computed against."""
         assert self.id is not None
         if not self.reviewed:
             return {"id": self.id, "version": self.version}
         remote = self.client.get_by_id(self.id, track=self.track)
         if remote is None:
-            raise _Gone(_stale("the connector no longer exists"))
+            raise _Ended(_stale("the connector no longer exists"))
+        if remote.get("key") != self.change.key:
+            live = remote.get("key")
+            note = f"the connector with this id has key {live!r}, not {self.change.key!r}"
+            raise _Ended(_stale(note + " (a stale or edited plan)"))
         planned, live = self.change.version, remote.get("version")
         if live != planned:
             note = f"version {planned} was planned, the connector is now at version {live}"
-            raise _Gone(_stale(note))
+            raise _Ended(_stale(note))
         return remote
 
-    def _send_with_retries(self, remote: Remote, actions: Sequence[Action]) -> Remote:
-        for attempt in range(1, self.settings.attempts + 1):
+    def _send_all(self, remote: Remote, actions: Sequence[Action]) -> Remote:
+        pending = list(requests(actions))
+        while pending:
             try:
-                return self._send(remote, actions)
-            except ConcurrentModificationError as exc:
-                if attempt == self.settings.attempts or not self._backoff(attempt):
-                    note = (
-                        f"{self._failure_note(exc)} (gave up after {attempt} conflicting attempts)"
-                    )
-                    raise _Gone(_failed(note)) from exc
-                self.conflicts += 1
-                remote, actions = self._after_conflict(actions)
-        raise AssertionError("unreachable")
-
-    def _send(self, remote: Remote, actions: Sequence[Action]) -> Remote:
-        for batch in _requests(actions):
-            remote = self._update(remote, batch)
+                remote = self._update(remote, pending[0])
+                pending.pop(0)
+            except ApiError as exc:
+                remote, pending = self._recover(remote, pending, exc)
         return remote
 
     def _update(self, remote: Remote, batch: Sequence[Action]) -> Remote:
         assert self.id is not None
-        lifecycle = [a["action"] for a in batch if a["action"] in LIFECYCLE_ACTIONS]
-        try:
-            fresh = self.client.update(self.id, int(remote["version"]), batch, track=self.track)
-        except ConcurrentModificationError:
-            self.conflict = (int(remote["version"]), list(batch))
-            raise
-        except ApiError as exc:
-            if not lifecycle:
-                raise
-            note = f"{lifecycle[0]} refused: {self._api_text(exc)}"
-            note += "; field changes were applied" if self.wrote else ""
-            raise _Gone(_failed(note) | {"lifecycle": lifecycle[0]}) from exc
-        self.wrote = True
-        self.lifecycle = lifecycle[0] if lifecycle else self.lifecycle
-        self._seen(fresh)
+        if is_lifecycle(batch):
+            self.snapshot = fingerprint(remote)
+        fresh = self.client.update(self.id, int(remote["version"]), batch, track=self.track)
+        self._sent(batch, fresh)
         return fresh
 
-    def _after_conflict(self, actions: Sequence[Action]) -> tuple[Remote, tuple[Action, ...]]:
-        """Read the connector again and work out what is still needed."""
+    def _sent(self, batch: Sequence[Action], fresh: Remote) -> None:
+        """Bookkeeping after a request that was (or, lost, may have been) applied."""
+        self.wrote = True
+        name = batch[0]["action"]
+        if is_lifecycle(batch):
+            self.lifecycle, self.owed = name, False
+            problem = failure(fresh, name)
+            if problem and fingerprint(fresh) != self.snapshot:
+                self.failure = problem
+        elif any(a["action"] in STAGED_DATA_ACTIONS for a in batch):
+            self.owed = True
+        self._seen(fresh)
+
+    def _recover(
+        self, remote: Remote, pending: list[list[Action]], exc: ApiError
+    ) -> tuple[Remote, list[list[Action]]]:
+        """After a refused or lost request: ours, someone else's, or a plain failure."""
+        batch = pending[0]
+        conflict = isinstance(exc, ConcurrentModificationError)
+        uncertain = self.track.uncertain  # the re-read below starts a new request
+        if not uncertain and not conflict:
+            raise self._refused(batch, exc)
+        self._reread_or_give_up(exc)
+        fresh = self._read()
+        sent_at = int(remote["version"])
+        if uncertain and self._ours(fresh, sent_at, batch):
+            self._sent(batch, fresh)
+            return fresh, pending[1:]
+        if not conflict and fresh.get("version") == sent_at:
+            raise exc  # retries ran out and nothing landed
+        if uncertain and any(a["action"] in STAGED_DATA_ACTIONS for a in batch):
+            self.owed = True  # possibly committed behind the lost answer: its step is still due
+        self.conflicts += 1
+        if self.reviewed:
+            maybe = "; the request may have landed" if uncertain else ""
+            note = f"the connector changed during apply (version {sent_at} expected, now "
+            raise _Ended(_stale(note + f"{fresh.get('version')}){maybe}"))
+        return fresh, list(requests(self._rediff(fresh)))
+
+    def _refused(self, batch: Sequence[Action], exc: ApiError) -> Exception:
+        if not is_lifecycle(batch):
+            return exc
+        self.lifecycle = batch[0]["action"]  # refused: the table names the step
+        note = f"{self.lifecycle} refused: {self._api_text(exc)}"
+        note += "; field changes were applied" if self.wrote else ""
+        return _Ended(_failed(note))
+
+    def _reread_or_give_up(self, exc: ApiError) -> None:
+        """Count a re-read; stop after the policy's bound or when the retry budget is spent."""
+        self.rereads += 1
+        bound = self.client.policy.conflict_attempts
+        if self.rereads > bound or not self.client.wait_before_retry(self.rereads, self.track):
+            why = f"gave up after {self.rereads - 1} re-reads"
+            if self.rereads <= bound:
+                why = "gave up: the retry budget is spent"
+            raise _Ended(_failed(f"{self._failure_note(exc)} ({why})")) from exc
+
+    def _ours(self, fresh: Remote, sent_at: int, batch: Sequence[Action]) -> bool:
+        """Whether our own lost request explains the re-read connector."""
+        live = fresh.get("version")
+        if not isinstance(live, int):
+            return False
+        if is_lifecycle(batch):
+            # The evidence is the lifecycle fields, not the version: a transition may bump it
+            # again (or an API may not bump it for a lifecycle request at all).
+            return live >= sent_at and fingerprint(fresh) != self.snapshot
+        return live == sent_at + 1 and all(already_applied(fresh, a) for a in batch)
+
+    def _read(self) -> Remote:
         assert self.id is not None
         fresh = self.client.get_by_id(self.id, track=self.track)
         if fresh is None:
-            raise _Gone(_failed("the connector was deleted during apply"))
+            raise _Ended(_failed("the connector was deleted during apply"))
         self._seen(fresh)
-        if self.reviewed:
-            return fresh, self._reviewed_remainder(fresh, actions)
-        _, batch = self.conflict
-        if batch and batch[0]["action"] in LIFECYCLE_ACTIONS and already_applied(fresh, batch[0]):
-            self.lifecycle = batch[0]["action"]  # our lost request started it: --wait follows it
-        return fresh, self._rediff(fresh)
+        return fresh
 
     def _rediff(self, remote: Remote) -> tuple[Action, ...]:
         from connectorctl.kinds.connector_staged.diff import plan_connector
 
-        assert self.desired is not None
-        change = plan_connector(self.desired, remote, retry_failed=self.settings.retry_failed)
-        if change.change is Change.BLOCKED:
-            raise _Gone({"result": Result.BLOCKED, "note": _error_text(change), "error": True})
-        return change.actions
-
-    def _reviewed_remainder(self, fresh: Remote, actions: Sequence[Action]) -> tuple[Action, ...]:
-        """Without manifests: continue only when our own lost request explains the conflict.
-
-        That is: the connector is exactly one version past the one we sent, and everything the
-        conflicting request asked for is already there.
-        """
-        sent_version, batch = self.conflict
-        live = fresh.get("version")
-        lifecycle = bool(batch) and batch[0]["action"] in LIFECYCLE_ACTIONS
-        # A lifecycle transition may have bumped the version again since (an API setting).
-        one_past = isinstance(live, int) and (
-            live > sent_version if lifecycle else live == sent_version + 1
+        if self.desired is None:
+            return self.change.actions
+        change = plan_connector(
+            self.desired, remote, retry_failed=self.settings.retry_failed, owed=self.owed
         )
-        if not (one_past and all(already_applied(fresh, a) for a in batch)):
-            note = (
-                f"the connector changed during apply (version {sent_version} expected, now {live})"
-            )
-            raise _Gone(_stale(note))
-        self.wrote = True
-        if lifecycle:
-            self.lifecycle = batch[0]["action"]
-        return tuple(a for a in actions if a not in batch and not already_applied(fresh, a))
-
-    def _backoff(self, attempt: int) -> bool:
-        ceiling = min(self.settings.max_delay, self.settings.base_delay * 2 ** (attempt - 1))
-        delay = self.settings.rng.uniform(0, ceiling)
-        deadline = self.track.deadline
-        if deadline is not None and self.settings.clock() + delay > deadline:
-            return False
-        self.settings.sleep(delay)
-        return True
+        if change.change is Change.BLOCKED:
+            raise _Ended(Ending(Result.BLOCKED, error_text(change)))
+        if change.change is Change.WAITING:
+            raise _Ended(Ending(Result.WAITING, error_text(change, "warning")))
+        return change.actions
 
     # -- bookkeeping -----------------------------------------------------------------------
 
@@ -311,7 +393,6 @@ class _ConnectorRun:
         *,
         error: bool = False,
         remote: Mapping[str, Any] | None = None,
-        lifecycle: str | None = None,
     ) -> ConnectorOutcome:
         if remote is not None:
             self._seen(remote)
@@ -324,70 +405,16 @@ class _ConnectorRun:
             retries=self.track.retries + self.conflicts,
             note=note,
             error=error,
-            lifecycle=lifecycle or self.lifecycle,
+            lifecycle=self.lifecycle,
         )
 
 
-def _stale(note: str) -> dict[str, Any]:
-    return {"result": Result.STALE, "note": "stale plan: " + note, "error": True}
+def _stale(note: str) -> Ending:
+    return Ending(Result.STALE, "stale plan: " + note)
 
 
-def _failed(note: str) -> dict[str, Any]:
-    return {"result": Result.FAILED, "note": note, "error": True}
+def _failed(note: str) -> Ending:
+    return Ending(Result.FAILED, note)
 
 
-def _error_text(change: ConnectorChange) -> str:
-    return "; ".join(m.text for m in change.messages if m.level.value == "error")
-
-
-def _requests(actions: Sequence[Action]) -> Iterator[list[Action]]:
-    """Field actions in chunks of CHUNK_SIZE, then each lifecycle action alone."""
-    fields = [a for a in actions if a["action"] not in LIFECYCLE_ACTIONS]
-    for start in range(0, len(fields), CHUNK_SIZE):
-        yield fields[start : start + CHUNK_SIZE]
-    for action in actions:
-        if action["action"] in LIFECYCLE_ACTIONS:
-            yield [action]
-
-
-def _matches_draft(remote: Mapping[str, Any], draft: Mapping[str, Any]) -> bool:
-    """Whether the live connector holds every value of the draft (ours, whose response was lost)."""
-    for name, value in draft.items():
-        live = remote.get(name)
-        if isinstance(value, list) and isinstance(live, list):
-            if sorted(map(str, value)) != sorted(map(str, live)):
-                return False
-        elif isinstance(value, Mapping) and isinstance(live, Mapping):
-            if any(live.get(k) != v for k, v in value.items()):
-                return False
-        elif live != value:
-            return False
-    return True
-
-
-def already_applied(remote: Mapping[str, Any], action: Action) -> bool:
-    """Whether sending `action` to `remote` would change nothing: it was applied already."""
-    from connectorctl.kinds.connector_staged.actions import ActionRejected, apply_update
-
-    name = action["action"]
-    if name == ADD_CERTIFICATION_COMMENT:
-        comments = (remote.get("certificationInfo") or {}).get("comments") or []
-        return any(c.get("comment") == action["comment"] for c in comments)
-    if name == PUBLISH:
-        return remote.get("status") != "Draft" and not remote.get("hasChanges")
-    if name in LIFECYCLE_ACTIONS:
-        return remote.get("isPreviewable") != "none"
-    try:
-        _, changed = apply_update(remote, remote.get("version"), [action], now="")
-    except ActionRejected:
-        return False
-    return not changed
-
-
-def join_notes(first: str, second: str) -> str:
-    return f"{first}; {second}" if first else second
-
-
-def desired_index(desired: Sequence[Desired]) -> dict[str, Desired]:
-    """The loaded manifests by connector key."""
-    return {d.key: d for d in desired}
+__all__ = ["CHUNK_SIZE", "ApplySettings", "already_applied", "desired_index", "execute_plan"]

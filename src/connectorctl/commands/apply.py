@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from connectorctl.api.session import Session, open_session
 from connectorctl.commands._output import print_notes, print_problems
 from connectorctl.commands._targets import prepare_apply
 from connectorctl.config import ApplyOptions
-from connectorctl.errors import ConfigError, ConnectorctlError, ExitCode, PlanFileError, UsageError
+from connectorctl.errors import ConnectorctlError, ExitCode, PlanFileError, UsageError
 from connectorctl.model import Desired, Plan
 from connectorctl.results import ApplyResult
 
@@ -108,22 +108,86 @@ def _apply(
     desired_by_key = None if desired is None else apply.desired_index(desired)
     if not plan.has_changes:
         return _finish(plan, apply.execute_plan(session.client, plan, desired_by_key), fmt)
-    if not session.client.can_write():
-        raise ConfigError(
-            "the token has no manage scope: grant "
-            f"manage_connectors:{session.target.project_key} (or manage_project)"
+    for kind in _kinds(plan):
+        session.client.check_scope(kind, write=True)
+    if options.plan_file is None:  # a saved plan is the approval
+        _confirm(options, plan if fmt == "json" else None)
+    with _Interrupts() as interrupts:
+        settings = apply.ApplySettings(
+            parallelism=options.parallelism,
+            retry_failed=options.retry_failed,
+            stopped=interrupts.is_set,
+            wait=options.timeout if options.wait else None,
         )
-    _confirm(options, plan if fmt == "json" else None)
-    settings = apply.ApplySettings(
-        parallelism=options.parallelism, retry_failed=options.retry_failed
+        result = apply.execute_plan(session.client, plan, desired_by_key, settings)
+        if options.wait and not interrupts.is_set():
+            result = _wait(session, result, options, interrupts.is_set)
+        if interrupts.is_set():
+            result = _interrupted(result)
+        else:
+            result = converge.verify_convergence(
+                session.client, plan, result, desired_by_key, options.parallelism
+            )
+    code = _finish(plan, result, fmt)
+    return ExitCode.INTERRUPTED if interrupts.is_set() else code
+
+
+def _kinds(plan: Plan) -> list[str]:
+    """The resource kinds the plan would write (scopes are checked per kind)."""
+    from connectorctl.api.target import CONNECTOR_STAGED
+
+    return [CONNECTOR_STAGED] if plan.connectors else []
+
+
+def _interrupted(result: ApplyResult) -> ApplyResult:
+    """After Ctrl-C: what was written is not verified (no convergence read follows)."""
+    from connectorctl.apply.converge import not_verified
+
+    return ApplyResult(
+        tuple(
+            not_verified(o, "interrupted before the convergence check") if o.touched else o
+            for o in result.outcomes
+        )
     )
-    result = apply.execute_plan(session.client, plan, desired_by_key, settings)
-    if options.wait:
-        result = _wait(session, result, options)
-    result = converge.verify_convergence(
-        session.client, plan, result, desired_by_key, options.parallelism
-    )
-    return _finish(plan, result, fmt)
+
+
+class _Interrupts:
+    """SIGINT during apply: the first stops new work, a second abandons requests in flight."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._event = threading.Event()
+        self._previous: object = None
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def __enter__(self) -> _Interrupts:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self._event.is_set():
+            sys.stderr.write("\ninterrupted again: requests in flight abandoned\n")
+            sys.stderr.flush()
+            os._exit(ExitCode.INTERRUPTED)
+        self._event.set()
+        sys.stderr.write(
+            "\ninterrupted: no new connector starts; started ones finish their requests "
+            "(Ctrl-C again to abandon them)\n"
+        )
+        sys.stderr.flush()
 
 
 def _confirm(options: ApplyOptions, unshown: Plan | None) -> None:
@@ -149,12 +213,16 @@ def _confirm(options: ApplyOptions, unshown: Plan | None) -> None:
         raise ApplyCancelled("apply cancelled")
 
 
-def _wait(session: Session, result: ApplyResult, options: ApplyOptions) -> ApplyResult:
+def _wait(
+    session: Session, result: ApplyResult, options: ApplyOptions, stopped: Callable[[], bool]
+) -> ApplyResult:
     from connectorctl.apply.converge import WaitSettings, wait_for_lifecycle
 
     tty = _is_tty(sys.stderr)
     progress = _Progress(sys.stderr, tty=tty)
-    settings = WaitSettings(timeout=options.timeout, tty=tty, parallelism=options.parallelism)
+    settings = WaitSettings(
+        timeout=options.timeout, tty=tty, parallelism=options.parallelism, stopped=stopped
+    )
     try:
         return wait_for_lifecycle(session.client, result, progress.line, settings)
     finally:

@@ -40,6 +40,8 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, An
 def summary_line(plan: Plan) -> str:
     """`Plan: 1 to create, 2 to update, 7 unchanged, 0 blocked, 2 unmanaged.` or `No changes. …`."""
     rest = [f"{plan.count(Change.UNCHANGED)} unchanged", f"{plan.count(Change.BLOCKED)} blocked"]
+    if plan.count(Change.WAITING):
+        rest.insert(1, f"{plan.count(Change.WAITING)} waiting")
     if plan.unmanaged is not None:
         rest.append(f"{len(plan.unmanaged)} unmanaged")
     if not plan.has_changes:

@@ -29,6 +29,7 @@ _LABEL = {
     Change.REPLACE: "-/+ REPLACE",
     Change.BLOCKED: "! blocked",
     Change.UNCHANGED: "= unchanged",
+    Change.WAITING: "… waiting",
 }
 _BLOCKED_NOTE = "would need (nothing is sent while blocked)"
 

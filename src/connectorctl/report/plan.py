@@ -73,6 +73,7 @@ _SYMBOL = {
     Change.REPLACE: "-/+",
     Change.BLOCKED: "!",
     Change.UNCHANGED: "=",
+    Change.WAITING: "…",
 }
 _SYMBOL_COLOR = {
     Change.CREATE: "green",
@@ -80,6 +81,7 @@ _SYMBOL_COLOR = {
     Change.DELETE: "red",
     Change.REPLACE: "red",
     Change.BLOCKED: "red",
+    Change.WAITING: "yellow",
 }
 _VERB = {
     Change.CREATE: "will be created",
@@ -88,6 +90,7 @@ _VERB = {
     Change.REPLACE: "will be replaced (deleted, then created)",
     Change.BLOCKED: "is blocked: nothing will be sent",
     Change.UNCHANGED: "has no changes",
+    Change.WAITING: "is waiting for a preview review to end: nothing will be sent",
 }
 _LEVEL_COLOR = {Level.ERROR: "red", Level.WARNING: "yellow", Level.INFO: "cyan"}
 

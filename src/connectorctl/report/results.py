@@ -4,7 +4,8 @@ The json document is the plan's json (the same `connectors`, `summary`, `target`
 `results` array, one object per connector in plan order:
 
     {"key": "payment-gateway",
-     "result": "created" | "updated" | "unchanged" | "blocked" | "stale" | "failed",
+     "result": "created" | "updated" | "unchanged" | "waiting" | "blocked" | "stale" | "failed"
+               | "not_verified" | "interrupted",
      "id": "5ab3…" | null, "version": 8 | null,
      "requests": 3, "retries": 1,
      "error": false,                      # true: this connector makes apply exit 1

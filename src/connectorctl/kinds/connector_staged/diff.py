@@ -12,7 +12,7 @@ import copy
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from connectorctl.kinds.connector_staged.lifecycle import PROCESSING, plan_lifecycle
+from connectorctl.kinds.connector_staged.lifecycle import PROCESSING, plan_lifecycle, review_pending
 from connectorctl.model import (
     ADD_CERTIFICATION_COMMENT,
     DRAFT_FIELDS,
@@ -35,17 +35,28 @@ Action = Mapping[str, Any]
 
 
 def plan_connector(
-    desired: Desired, remote: Mapping[str, Any] | None, *, retry_failed: bool = False
+    desired: Desired,
+    remote: Mapping[str, Any] | None,
+    *,
+    retry_failed: bool = False,
+    owed: bool = False,
 ) -> ConnectorChange:
-    """The planned change of one connector: create, update, unchanged or blocked."""
+    """The planned change of one connector: create, update, unchanged, waiting or blocked.
+
+    `owed`: within one apply, staged-data changes already sent whose lifecycle step is still due.
+    """
     if remote is None:
         return _plan_create(desired, retry_failed=retry_failed)
     actions = field_actions(desired.spec, remote)
     changes = any(a["action"] in STAGED_DATA_ACTIONS for a in actions)
-    step = plan_lifecycle(desired.release, remote, changes=changes, retry_failed=retry_failed)
+    step = plan_lifecycle(
+        desired.release, remote, changes=changes, retry_failed=retry_failed, owed=owed
+    )
     planned = actions + step.actions
     block = _block_reason(remote, planned)
     change = Change.UPDATE if planned else Change.UNCHANGED
+    if desired.release == "preview" and changes and review_pending(remote):
+        change = Change.WAITING
     return ConnectorChange(
         key=desired.key,
         change=Change.BLOCKED if block else change,

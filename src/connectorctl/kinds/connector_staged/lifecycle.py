@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connectorctl.model import PUBLISH, UPDATE_PREVIEWABLE, Level, Message
+from connectorctl.model import PUBLISH, UPDATE_PREVIEWABLE, Level, Message, Previewable, Status
 
-PROCESSING = "Processing"
-FAILED = "Failed"
-IN_CERTIFICATION = frozenset({"ReadyForCertification", "InCertification"})
-NO_PUBLISH_STATUSES = IN_CERTIFICATION | {PROCESSING}
+PROCESSING = Status.PROCESSING
+FAILED = Status.FAILED
+IN_CERTIFICATION = frozenset({Status.READY_FOR_CERTIFICATION, Status.IN_CERTIFICATION})
 
 _RETRY_HINT = "fix the repository and run with --retry-failed, or push a new tag"
 
@@ -33,8 +32,8 @@ class LifecycleStep:
 class ObservedState:
     """The observed lifecycle fields of a remote connector (a new one: Draft, not previewable)."""
 
-    status: str = "Draft"
-    is_previewable: str = "none"
+    status: str = Status.DRAFT
+    is_previewable: str = Previewable.NONE
     has_changes: bool = False
     publishing_report: tuple[str, ...] = ()
     previewable_report: tuple[str, ...] = ()
@@ -45,8 +44,8 @@ class ObservedState:
         if remote is None:
             return cls()
         return cls(
-            status=str(remote.get("status") or "Draft"),
-            is_previewable=str(remote.get("isPreviewable") or "none"),
+            status=str(remote.get("status") or Status.DRAFT),
+            is_previewable=str(remote.get("isPreviewable") or Previewable.NONE),
             has_changes=bool(remote.get("hasChanges")),
             # Reports matter only after a failure; most connectors never need their titles.
             publishing_report=(
@@ -56,18 +55,65 @@ class ObservedState:
             ),
             previewable_report=(
                 report_titles(remote.get("previewableReport"))
-                if remote.get("isPreviewable") == "false"
+                if remote.get("isPreviewable") == Previewable.FALSE
                 else ()
             ),
         )
 
 
-def report_titles(report: Any) -> tuple[str, ...]:
-    """The titles of a ConnectorReport's Error entries (all entries when none is an Error)."""
+def fingerprint(remote: Mapping[str, Any]) -> tuple[str, ...]:
+    """The lifecycle fields a lifecycle request changes when it takes effect.
+
+    A re-read whose fingerprint differs from one taken just before sending the request is the
+    evidence that the request (or its outcome) landed: status, isPreviewable, hasChanges, reports.
+    """
+    import json
+
+    return (
+        str(remote.get("status")),
+        str(remote.get("isPreviewable")),
+        str(bool(remote.get("hasChanges"))),
+        json.dumps(remote.get("publishingReport"), sort_keys=True),
+        json.dumps(remote.get("previewableReport"), sort_keys=True),
+    )
+
+
+def failure(remote: Mapping[str, Any], action: str) -> str | None:
+    """The failure a lifecycle step ended in (failed publish, rejected preview), or None."""
+    if action == PUBLISH and remote.get("status") == FAILED:
+        return "publish failed: " + _titles(report_titles(remote.get("publishingReport")))
+    if action == UPDATE_PREVIEWABLE and remote.get("isPreviewable") == Previewable.FALSE:
+        return "preview rejected: " + _titles(report_titles(remote.get("previewableReport")))
+    return None
+
+
+def review_pending(remote: Mapping[str, Any] | None) -> bool:
+    """Whether a preview review is under way."""
+    return remote is not None and remote.get("isPreviewable") == Previewable.PENDING
+
+
+def settled_state(remote: Mapping[str, Any], action: str) -> tuple[str, Any] | None:
+    """After `action`: the settled state's text and its report, or None while still under way."""
+    if action == PUBLISH:
+        status = str(remote.get("status"))
+        return None if status == PROCESSING else (status, remote.get("publishingReport"))
+    previewable = str(remote.get("isPreviewable"))
+    if previewable == Previewable.PENDING:
+        return None
+    return f"isPreviewable={previewable}", remote.get("previewableReport")
+
+
+def report_entries(report: Any) -> tuple[Mapping[str, Any], ...]:
+    """The entries of a ConnectorReport (publishingReport, previewableReport) that are objects."""
     entries = report.get("entries") if isinstance(report, Mapping) else None
     if not isinstance(entries, list):
         return ()
-    entries = [e for e in entries if isinstance(e, Mapping)]
+    return tuple(e for e in entries if isinstance(e, Mapping))
+
+
+def report_titles(report: Any) -> tuple[str, ...]:
+    """The titles of a ConnectorReport's Error entries (all entries when none is an Error)."""
+    entries = report_entries(report)
     errors = [e for e in entries if e.get("type") == "Error"] or entries
     return tuple(_entry_text(e) for e in errors)
 
@@ -79,25 +125,37 @@ def _entry_text(entry: Mapping[str, Any]) -> str:
 
 
 def plan_lifecycle(
-    release: str, remote: Mapping[str, Any] | None, *, changes: bool, retry_failed: bool = False
+    release: str,
+    remote: Mapping[str, Any] | None,
+    *,
+    changes: bool,
+    retry_failed: bool = False,
+    owed: bool = False,
 ) -> LifecycleStep:
-    """The lifecycle action and messages for `release` against `remote` (None = being created)."""
+    """The lifecycle action and messages for `release` against `remote` (None = being created).
+
+    `owed`: this run already sent staged-data changes whose lifecycle step has not taken effect;
+    they count as changes for the step, never for the pending-review hold-back.
+    """
     state = ObservedState.of(remote)
     if release == "preview":
-        step = _preview(state, changes=changes, retry_failed=retry_failed)
+        step = _preview(state, changes=changes, owed=owed, retry_failed=retry_failed)
     elif release in ("publish", "certify"):
-        step = _publish(state, release == "certify", changes=changes, retry_failed=retry_failed)
+        due = changes or owed
+        step = _publish(state, release == "certify", changes=due, retry_failed=retry_failed)
     else:
         step = LifecycleStep()
     return LifecycleStep(step.actions, step.messages + _bystander_messages(release, state, changes))
 
 
-def _preview(state: ObservedState, *, changes: bool, retry_failed: bool) -> LifecycleStep:
+def _preview(
+    state: ObservedState, *, changes: bool, owed: bool, retry_failed: bool
+) -> LifecycleStep:
     previewable = state.is_previewable
-    if previewable == "pending":
+    if previewable == Previewable.PENDING:
         return LifecycleStep(messages=(_pending_message(changes),))
-    rejected = previewable == "false"
-    if changes or previewable == "none" or (rejected and retry_failed):
+    rejected = previewable == Previewable.FALSE
+    if changes or owed or previewable == Previewable.NONE or (rejected and retry_failed):
         return LifecycleStep(actions=({"action": UPDATE_PREVIEWABLE},))
     if rejected:
         text = f"preview rejected: {_titles(state.previewable_report)}; {_RETRY_HINT}"
@@ -109,8 +167,9 @@ def _pending_message(changes: bool) -> Message:
     if changes:
         return Message(
             Level.WARNING,
-            "a preview review is in progress, so no new one is requested; these changes need "
-            "another preview: run again once the review has ended",
+            "waiting: a preview review is in progress, and a review of the old state must not "
+            "pass for the new one, so nothing is sent for this connector; run again once the "
+            "review has ended (apply --wait waits for it)",
         )
     return Message(Level.INFO, "a preview review is in progress; run again once it has ended")
 
@@ -126,7 +185,7 @@ def _publish(
             messages=(Message(Level.INFO, "a publish is in progress; run again once it has ended"),)
         )
     failed = status == FAILED
-    pending = not failed and (state.has_changes or status == "Draft")
+    pending = not failed and (state.has_changes or status == Status.DRAFT)
     if changes or pending or (failed and retry_failed):
         return LifecycleStep(actions=({"action": PUBLISH, "certification": certification},))
     if failed:
@@ -148,7 +207,7 @@ def _certification_message(status: str, changes: bool) -> Message:
 def _bystander_messages(release: str, state: ObservedState, changes: bool) -> tuple[Message, ...]:
     """Failures that the release intent does not care about: info only, never an error."""
     messages: list[Message] = []
-    if state.is_previewable == "false" and release != "preview" and not changes:
+    if state.is_previewable == Previewable.FALSE and release != "preview" and not changes:
         messages.append(
             Message(
                 Level.INFO, f"the last preview was rejected: {_titles(state.previewable_report)}"
