@@ -225,6 +225,17 @@ def schema(output: str | None, config: bool) -> int:
     help="Exit 2 when the plan has changes (0 none, 1 errors).",
 )
 @click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete connectors that match the target's prune.keys and that no manifest "
+    "declares (needs connectorctl.yaml; deleting also deletes the published Connector).",
+)
+@click.option(
+    "--allow-delete-published",
+    is_flag=True,
+    help="Let a delete go ahead for a connector that is public or published to other projects.",
+)
+@click.option(
     "--retry-failed",
     is_flag=True,
     help="Plan the lifecycle step again after a failed publish or rejected preview.",
@@ -266,6 +277,17 @@ def plan(ctx: click.Context, /, **kwargs: Any) -> int:
     default=8,
     show_default=True,
     help="Connectors changed at once.",
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete connectors that match the target's prune.keys and that no manifest "
+    "declares (needs connectorctl.yaml; deleting also deletes the published Connector).",
+)
+@click.option(
+    "--allow-delete-published",
+    is_flag=True,
+    help="Let a delete go ahead for a connector that is public or published to other projects.",
 )
 @click.option(
     "--retry-failed",

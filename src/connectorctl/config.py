@@ -96,6 +96,8 @@ class PlanOptions:
     detailed_exitcode: bool = False
     retry_failed: bool = False
     project: ProjectOptions = ProjectOptions()
+    prune: bool = False
+    allow_delete_published: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class ApplyOptions:
     parallelism: int = 8
     retry_failed: bool = False
     project: ProjectOptions = ProjectOptions()
+    prune: bool = False
+    allow_delete_published: bool = False
 
 
 @dataclass(frozen=True)

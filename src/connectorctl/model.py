@@ -344,6 +344,8 @@ class Plan:
     created_at: str
     connectors: tuple[ConnectorChange, ...]
     unmanaged: tuple[str, ...] | None
+    # Notes about the plan as a whole (e.g. unmanaged keys that --prune would delete).
+    messages: tuple[Message, ...] = ()
 
     def count(self, change: Change) -> int:
         return sum(1 for c in self.connectors if c.change is change)

@@ -64,7 +64,7 @@ def created_at(env: Mapping[str, str], now: Callable[[], datetime] | None = None
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The plan as plain JSON data, keys in the documented order."""
     unmanaged = None if plan.unmanaged is None else list(plan.unmanaged)
-    return {
+    data: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "kind": "Plan",
         "connectorctl_version": __version__,
@@ -74,6 +74,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "connectors": [connector_to_dict(c) for c in plan.connectors],
         "unmanaged": unmanaged,
     }
+    if plan.messages:
+        data["messages"] = [{"level": m.level.value, "text": m.text} for m in plan.messages]
+    return data
 
 
 def _target_to_dict(target: Target) -> dict[str, str | None]:
@@ -196,6 +199,7 @@ def plan_from_dict(data: Any) -> Plan:
         created_at=data["created_at"],
         connectors=connectors,
         unmanaged=None if unmanaged is None else tuple(unmanaged),
+        messages=tuple(Message(Level(m["level"]), m["text"]) for m in data.get("messages", ())),
     )
     _check_consistency(plan, data["summary"])
     return plan

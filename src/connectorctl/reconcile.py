@@ -6,14 +6,15 @@ Nothing here prints: manifest problems travel in ManifestProblems, remote notes 
 from __future__ import annotations
 
 import difflib
+import fnmatch
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from connectorctl.api.remote import RemoteState, fetch_remote
+from connectorctl.api.remote import RemoteState, fetch_remote, read_by_key
 from connectorctl.api.session import Session
 from connectorctl.config import Selection
 from connectorctl.errors import ManifestError, UsageError
-from connectorctl.model import Desired, Plan, Problem
+from connectorctl.model import Desired, Level, Location, Message, Plan, Problem
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,16 @@ def _unknown_key(key: str, known: set[str]) -> str:
     return f"no manifest has the key {key!r}{hint}"
 
 
+@dataclass(frozen=True)
+class Deletion:
+    """How deletes are planned: the target's `prune.keys` (None: not configured), whether
+    `--prune` was given, and `--allow-delete-published`."""
+
+    prune_keys: tuple[str, ...] | None = None
+    prune: bool = False
+    allow_delete_published: bool = False
+
+
 def build_plan(
     session: Session,
     desired: Sequence[Desired],
@@ -90,20 +101,59 @@ def build_plan(
     created_at: str,
     retry_failed: bool = False,
     elsewhere: Collection[str] = (),
+    deletion: Deletion = Deletion(),
 ) -> PlanResult:
     """Read the live state of the desired connectors and diff: the one plan pipeline."""
+    from connectorctl.kinds import PlanContext
     from connectorctl.planning import make_plan
 
     remote = fetch_remote(session.client, [d.key for d in desired], by_key=by_key)
+    unmanaged = _without(remote.unmanaged, elsewhere)
+    pruned, notes = _pruned(unmanaged, deletion)
+    by_key_found = dict(remote.by_key)
+    if pruned:
+        by_key_found.update(read_by_key(session.client, pruned))
+        unmanaged = tuple(key for key in unmanaged or () if key not in set(pruned))
+    context = PlanContext(
+        retry_failed=retry_failed, allow_delete_published=deletion.allow_delete_published
+    )
     plan = make_plan(
-        desired,
-        remote.by_key,
+        [*desired, *(_prune_tombstone(key) for key in pruned)],
+        by_key_found,
         target=session.target,
         created_at=created_at,
-        unmanaged=_without(remote.unmanaged, elsewhere),
-        retry_failed=retry_failed,
+        unmanaged=unmanaged,
+        context=context,
     )
+    plan = replace(plan, messages=plan.messages + notes)
     return PlanResult(plan=plan, desired=tuple(desired), remote=remote)
+
+
+PRUNE_SOURCE = Location("connectorctl.yaml")
+
+
+def _pruned(
+    unmanaged: Sequence[str] | None, deletion: Deletion
+) -> tuple[list[str], tuple[Message, ...]]:
+    """Unmanaged keys inside the prune scope: deleted with --prune, else a hint naming it."""
+    globs = deletion.prune_keys
+    if not globs or not unmanaged:
+        return [], ()
+    inside = [key for key in unmanaged if any(fnmatch.fnmatchcase(key, g) for g in globs)]
+    if not inside or deletion.prune:
+        return inside, ()
+    noun = "connector matches" if len(inside) == 1 else "connectors match"
+    text = (
+        f"{len(inside)} unmanaged {noun} prune.keys and no manifest declares them: "
+        "run with --prune to delete them (deleting a connector also deletes its published "
+        "Connector)"
+    )
+    return [], (Message(Level.INFO, text),)
+
+
+def _prune_tombstone(key: str) -> Desired:
+    """What --prune plans for a connector no manifest declares: a tombstone of it."""
+    return Desired(key, {"key": key, "state": "absent"}, PRUNE_SOURCE)
 
 
 def _without(keys: Sequence[str] | None, elsewhere: Collection[str]) -> tuple[str, ...] | None:

@@ -257,6 +257,18 @@ class ConnectClient:
         path = f"/connectors/drafts/{quote(id, safe='')}"
         return _as_dict(self._request("POST", path, body=body, track=track))
 
+    def delete(self, id: str, *, track: RequestTracker | None = None) -> dict[str, Any] | None:
+        """DELETE a ConnectorStaged by id (no version: the API takes none); None when it is gone.
+
+        Deleting a ConnectorStaged also deletes its published Connector.
+        """
+        try:
+            return _as_dict(
+                self._request("DELETE", f"/connectors/drafts/{quote(id, safe='')}", track=track)
+            )
+        except NotFoundError:
+            return None
+
     def _get(self, path: str, track: RequestTracker | None) -> dict[str, Any] | None:
         try:
             return _as_dict(self._request("GET", path, track=track))

@@ -58,6 +58,7 @@ class ApplySettings:
     clock: Callable[[], float] = time.monotonic
     stopped: Callable[[], bool] = lambda: False
     wait: float | None = None  # --wait's timeout: a pending review is waited for, then re-planned
+    allow_delete_published: bool = False
     interval: float = 2.0
 
 
@@ -161,6 +162,8 @@ class _ConnectorRun:
             return self._outcome(Result.FAILED, self._failure_note(exc), error=True)
 
     def _write(self) -> ConnectorOutcome:
+        if self.change.change is Change.DELETE:
+            return self._delete()
         if self.change.change is Change.WAITING:
             remote, created = self._after_review(), False
             actions = self._rediff(remote)
@@ -243,6 +246,31 @@ class _ConnectorRun:
         note = f"{self._api_text(exc)}; the connector may exist (an attempt may have created it)"
         raise _Ended(_failed(note)) from exc
 
+    # -- delete ----------------------------------------------------------------------------
+
+    def _delete(self) -> ConnectorOutcome:
+        """DELETE by the plan's id only, after a re-read shows the planned key and version and
+        every guard holds again; a 404 by id counts as deleted, whatever now holds the key."""
+        from connectorctl.kinds.connector_staged.deletion import recheck
+
+        assert self.id is not None
+        live = self.client.get_by_id(self.id, track=self.track)
+        if live is None:
+            return self._outcome(Result.DELETED, "already gone")
+        self._fresh_as_planned(live)
+        blocked = recheck(
+            self.change,
+            live,
+            project_key=self.client.target.project_key,
+            allow_delete_published=self.settings.allow_delete_published,
+        )
+        if blocked:
+            raise _Ended(_stale(f"{blocked} (the connector changed since the plan)"))
+        self.client.delete(self.id, track=self.track)
+        self.wrote = True
+        note = "its published Connector went with it" if live.get("status") != "Draft" else ""
+        return self._outcome(Result.DELETED, note, remote=live)
+
     # -- update ----------------------------------------------------------------------------
 
     def _check_fresh(self) -> Remote:
@@ -253,6 +281,11 @@ class _ConnectorRun:
         remote = self.client.get_by_id(self.id, track=self.track)
         if remote is None:
             raise _Ended(_stale("the connector no longer exists"))
+        self._fresh_as_planned(remote)
+        return remote
+
+    def _fresh_as_planned(self, remote: Remote) -> None:
+        """The live connector behind the plan's id still has the plan's key and version."""
         if remote.get("key") != self.change.key:
             live = remote.get("key")
             note = f"the connector with this id has key {live!r}, not {self.change.key!r}"
@@ -261,7 +294,6 @@ class _ConnectorRun:
         if live != planned:
             note = f"version {planned} was planned, the connector is now at version {live}"
             raise _Ended(_stale(note))
-        return remote
 
     def _send_all(self, remote: Remote, actions: Sequence[Action]) -> Remote:
         pending = list(requests(actions))

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Mapping
 
 from connectorctl.commands._output import print_problems
 from connectorctl.config import ApplyOptions, ProjectOptions, Selection, TargetOptions
-from connectorctl.errors import ExitCode
+from connectorctl.errors import ConfigError, ExitCode, UsageError
 from connectorctl.model import Plan
 from connectorctl.project import ConfigProblems
+from connectorctl.reconcile import Deletion
 from connectorctl.targets import TargetRun, target_runs
 
 # Exit codes of several targets combine by severity, not by size.
@@ -75,3 +76,35 @@ def prepare_apply(
     if config is not None and config.timeout is not None and "timeout" in defaulted:
         options = dataclasses.replace(options, timeout=config.timeout)
     return options, run.env, reviewed
+
+
+def deletion_for(
+    target_run: TargetRun, given: Selection, *, prune: bool, allow_delete_published: bool
+) -> Deletion:
+    """How one target's plan deletes; `--prune` only over the whole repository it manages.
+
+    `given` is the selection the command line gave (before the config's paths fill it in).
+    """
+    selected = target_run.target.selected
+    prune_keys = None if selected is None else selected.prune_keys
+    if prune:
+        check_prune_selection(given)
+        config = target_run.config
+        if config is None or not config.paths:
+            raise ConfigError("--prune needs a connectorctl.yaml with `paths:` (see README)")
+        if not prune_keys:
+            name = target_run.name or "(none)"
+            raise ConfigError(
+                f"--prune needs `prune: {{keys: [...]}}` on target {name} in {config.file}: "
+                "the keys this repository owns in that project"
+            )
+    return Deletion(prune_keys, prune, allow_delete_published)
+
+
+def check_prune_selection(given: Selection) -> None:
+    """A subset of the manifests must never look like "everything else is gone"."""
+    if given.paths or given.keys or given.excludes:
+        raise UsageError(
+            "--prune deletes what no manifest declares, so it needs every manifest: give no "
+            "PATH, --key or --exclude with it (the config's paths are used)"
+        )

@@ -10,10 +10,11 @@ from typing import TextIO
 
 from connectorctl.api.session import Session, open_session
 from connectorctl.commands._output import print_notes, print_problems
-from connectorctl.commands._targets import prepare_apply
-from connectorctl.config import ApplyOptions
+from connectorctl.commands._targets import check_prune_selection, deletion_for, prepare_apply
+from connectorctl.config import ApplyOptions, Selection
 from connectorctl.errors import ConnectorctlError, ExitCode, PlanFileError, UsageError
-from connectorctl.model import Desired, Plan
+from connectorctl.model import Change, Desired, Plan
+from connectorctl.reconcile import Deletion
 from connectorctl.results import ApplyResult
 
 CONFIRM_PROMPT = "Apply these changes? Only 'yes' will be accepted."
@@ -32,8 +33,9 @@ def run(options: ApplyOptions) -> int:
     _check_options(options)
     options, env, reviewed = prepare_apply(options, env, fmt)
     desired = None if reviewed else _load_desired(options, env, fmt)
+    deletion = _deletion(options, env)
     with open_session(options.target, env) as session:
-        plan = reviewed or _make_plan(session, options, desired or (), env)
+        plan = reviewed or _make_plan(session, options, desired or (), env, deletion)
         _check_target(plan, session, options)
         return _apply(session, plan, desired, options, fmt, env)
 
@@ -46,6 +48,10 @@ def _check_options(options: ApplyOptions) -> None:
         )
     if not math.isfinite(options.timeout) or options.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
+    if options.prune:
+        if options.plan_file:
+            raise UsageError("--prune plans deletes; a saved plan already holds its own")
+        check_prune_selection(selection)
 
 
 def _load_desired(options: ApplyOptions, env: Mapping[str, str], fmt: str) -> tuple[Desired, ...]:
@@ -58,8 +64,26 @@ def _load_desired(options: ApplyOptions, env: Mapping[str, str], fmt: str) -> tu
         raise
 
 
+def _deletion(options: ApplyOptions, env: Mapping[str, str]) -> Deletion:
+    """The target's prune scope (the config is read again: apply keeps no TargetRun)."""
+    from connectorctl.project import find_config, load_config
+    from connectorctl.targets import TargetRun
+
+    found = find_config(options.project.config, env)
+    config = None if found is None else load_config(found)
+    name = None if options.target.selected is None else options.target.selected.name
+    run = TargetRun(name, options.target, options.selection, env, config)
+    return deletion_for(
+        run, Selection(), prune=options.prune, allow_delete_published=options.allow_delete_published
+    )
+
+
 def _make_plan(
-    session: Session, options: ApplyOptions, desired: tuple[Desired, ...], env: Mapping[str, str]
+    session: Session,
+    options: ApplyOptions,
+    desired: tuple[Desired, ...],
+    env: Mapping[str, str],
+    deletion: Deletion,
 ) -> Plan:
     from connectorctl.planfile import created_at
     from connectorctl.reconcile import build_plan, declared_elsewhere
@@ -71,6 +95,7 @@ def _make_plan(
         created_at=created_at(env),
         retry_failed=options.retry_failed,
         elsewhere=declared_elsewhere(options.selection, env),
+        deletion=deletion,
     )
     print_notes(result.notes)
     return result.plan
@@ -111,13 +136,14 @@ def _apply(
     for kind in _kinds(plan):
         session.client.check_scope(kind, write=True)
     if options.plan_file is None:  # a saved plan is the approval
-        _confirm(options, plan if fmt == "json" else None)
+        _confirm(options, plan if fmt == "json" else None, deletes=_deletes(plan))
     with _Interrupts() as interrupts:
         settings = apply.ApplySettings(
             parallelism=options.parallelism,
             retry_failed=options.retry_failed,
             stopped=interrupts.is_set,
             wait=options.timeout if options.wait else None,
+            allow_delete_published=options.allow_delete_published,
         )
         result = apply.execute_plan(session.client, plan, desired_by_key, settings)
         if options.wait and not interrupts.is_set():
@@ -190,7 +216,22 @@ class _Interrupts:
         sys.stderr.flush()
 
 
-def _confirm(options: ApplyOptions, unshown: Plan | None) -> None:
+def _deletes(plan: Plan) -> int:
+    return sum(1 for c in plan.connectors if c.change in (Change.DELETE, Change.REPLACE))
+
+
+def _prompt(deletes: int) -> str:
+    """The confirmation question; it says how many resources will be deleted."""
+    if not deletes:
+        return CONFIRM_PROMPT
+    noun = "resource" if deletes == 1 else "resources"
+    return (
+        f"{deletes} {noun} will be DELETED (a ConnectorStaged takes its published Connector with "
+        f"it). {CONFIRM_PROMPT}"
+    )
+
+
+def _confirm(options: ApplyOptions, unshown: Plan | None, *, deletes: int = 0) -> None:
     """Ask on a terminal; refuse without --auto-approve anywhere else.
 
     `unshown` is a plan not printed yet (stdout carries json): it is shown on stderr first.
@@ -206,7 +247,7 @@ def _confirm(options: ApplyOptions, unshown: Plan | None) -> None:
         )
     if unshown is not None:
         _write(sys.stderr, render_plan(unshown, "text"))
-    sys.stderr.write(f"\n{CONFIRM_PROMPT}\n  Enter a value: ")
+    sys.stderr.write(f"\n{_prompt(deletes)}\n  Enter a value: ")
     sys.stderr.flush()
     answer = sys.stdin.readline()
     if answer.strip() != "yes":

@@ -12,7 +12,12 @@ from pathlib import Path
 
 from connectorctl.api.session import open_session
 from connectorctl.commands._output import print_notes, print_problems, write
-from connectorctl.commands._targets import combine_exit_codes, runs, section_header
+from connectorctl.commands._targets import (
+    combine_exit_codes,
+    deletion_for,
+    runs,
+    section_header,
+)
 from connectorctl.config import PlanOptions
 from connectorctl.errors import ConnectorctlError, ExitCode, UsageError
 from connectorctl.model import Plan
@@ -58,6 +63,12 @@ def _plan(target_run: TargetRun, options: PlanOptions, fmt: str) -> PlanResult:
         else:
             print_problems(exc.problems, fmt)
         raise
+    deletion = deletion_for(
+        target_run,
+        options.selection,
+        prune=options.prune,
+        allow_delete_published=options.allow_delete_published,
+    )
     with open_session(target_run.target, env) as session:
         return build_plan(
             session,
@@ -66,6 +77,7 @@ def _plan(target_run: TargetRun, options: PlanOptions, fmt: str) -> PlanResult:
             created_at=planfile.created_at(env),
             retry_failed=options.retry_failed,
             elsewhere=elsewhere,
+            deletion=deletion,
         )
 
 

@@ -116,6 +116,7 @@ def _tail(plan: Plan) -> str:
     if plan.unmanaged:
         keys = shown_keys(plan.unmanaged)
         lines.append(f"**Unmanaged** (in no manifest): {_escape(keys)}\n")
+    lines.extend(f"**{m.level.value}**: {_escape(m.text)}\n" for m in plan.messages)
     lines.append(f"**{_escape(summary_line(plan))}**\n")
     return "\n" + "\n".join(lines)
 

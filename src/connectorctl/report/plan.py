@@ -194,6 +194,7 @@ def _footer_lines(plan: Plan) -> list[str]:
         lines.append(f"{count} unmanaged (in no manifest): {shown_keys(plan.unmanaged)}")
     if plan.unmanaged is None:
         lines.append("Unmanaged connectors not listed (read by key).")
+    lines.extend(f"{m.level.value}: {line}" for m in plan.messages for line in safe_lines(m.text))
     return [*lines, ""] if lines else []
 
 
@@ -211,6 +212,7 @@ def render_json(plan: Plan, options: RenderOptions) -> str:
 def render_github(plan: Plan, options: RenderOptions) -> str:
     """The text plan, then workflow-command annotations at each connector's manifest line."""
     commands = [cmd for change in plan.connectors for cmd in connector_annotations(change)]
+    commands += [f"::{_COMMAND[m.level]}::{_annotation_text(m.text)}" for m in plan.messages]
     text = render_text(plan, options)
     return text + "".join(f"{cmd}\n" for cmd in commands)
 

@@ -18,6 +18,7 @@ from connectorctl.model import (
     Dependency,
     Desired,
     Level,
+    Location,
     Message,
     Until,
 )
@@ -158,3 +159,26 @@ def _blocked(text: str) -> Message:
 
 def _with(entry: ConnectorChange, **fields: Any) -> ConnectorChange:
     return replace(entry, **fields)
+
+
+def recheck(
+    change: ConnectorChange,
+    live: Mapping[str, Any],
+    *,
+    project_key: str,
+    allow_delete_published: bool,
+) -> str:
+    """Right before a DELETE: the guards again on the live connector; "" when they all hold.
+
+    Deployments were checked by the plan and are waited for by its edges (`depends_on`).
+    """
+    desired = Desired(change.key, {"key": change.key, "state": "absent"}, Location("apply"))
+    context = PlanContext(
+        allow_delete_published=allow_delete_published,
+        remote={DEPLOYMENT: {}},
+        project_key=project_key,
+    )
+    guard = _guard(desired, live, context)
+    if isinstance(guard, ConnectorChange):
+        return "the connector is listed again; unlist it first"
+    return "" if guard is None else guard.text
