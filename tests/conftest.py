@@ -16,12 +16,20 @@ CONNECT_EXAMPLES = REPO / "tests" / "data" / "connect-examples"
 LOOPBACK = "127.0.0.1,localhost,::1,.localhost"
 
 
+_LEAKY_PREFIXES = ("CTP_", "GITHUB_", "CONNECTORCTL_", "RUNNER_")
+_LEAKY_NAMES = ("NO_COLOR", "FORCE_COLOR", "SOURCE_DATE_EPOCH", "CI")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_environment() -> Iterator[None]:
-    """No CTP_* credentials or colour settings leak in from the shell; loopback bypasses proxies."""
+    """Nothing of the shell's target, CI or colour settings leaks in (CTP_*, GITHUB_*,
+    CONNECTORCTL_*, NO_COLOR, FORCE_COLOR, SOURCE_DATE_EPOCH); loopback bypasses proxies.
+
+    `UPDATE_GOLDENS=1` (the one golden-update switch) is kept.
+    """
     with pytest.MonkeyPatch.context() as patch:
         for name in list(os.environ):
-            if name.startswith("CTP_") or name in ("NO_COLOR", "FORCE_COLOR"):
+            if name.startswith(_LEAKY_PREFIXES) or name in _LEAKY_NAMES:
                 patch.delenv(name)
         for name in ("NO_PROXY", "no_proxy"):
             given = os.environ.get(name, "")

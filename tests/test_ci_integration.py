@@ -360,11 +360,11 @@ def test_working_directory(runner: ActionRunner) -> None:
 
 
 def check_golden(name: str, text: str, emulator_url: str) -> None:
-    """Compare with tests/data/ci/NAME; CONNECTORCTL_UPDATE_GOLDENS=1 rewrites it."""
+    """Compare with tests/data/ci/NAME; UPDATE_GOLDENS=1 rewrites it."""
     normal = text.replace(emulator_url.rstrip("/"), "http://emulator.invalid")
     normal = normal.replace(__version__, "VERSION")
     golden = GOLDENS / name
-    if os.environ.get("CONNECTORCTL_UPDATE_GOLDENS") == "1":
+    if os.environ.get("UPDATE_GOLDENS"):
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(normal, encoding="utf-8")
     assert normal == golden.read_text(encoding="utf-8")

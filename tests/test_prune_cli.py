@@ -77,10 +77,6 @@ def _server() -> Iterator[Emulator]:
 @pytest.fixture
 def emulator(_server: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Emulator:
     _server.admin("POST", "reset")
-    for name in ("CTP_CLIENT_ID", "CTP_CLIENT_SECRET", "CTP_PROJECT_KEY", "CTP_REGION",
-                 "CTP_SCOPES", "CTP_AUTH_URL", "CTP_CONNECT_URL", "CONNECTORCTL_TARGET",
-                 "CONNECTORCTL_CONFIG", "GITHUB_ACTIONS", "SOURCE_DATE_EPOCH"):  # fmt: skip
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ACME_ID", "emulator-client")
     monkeypatch.setenv("ACME_SECRET", "emulator-secret")
     monkeypatch.chdir(tmp_path)

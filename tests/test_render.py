@@ -28,7 +28,7 @@ from connectorctl.report.plan import (
     use_color,
 )
 from connectorctl.resources import load_schema
-from test_planfile import CREATED, TARGET, sample_plan
+from sample_plans import CREATED, TARGET, sample_plan
 
 GOLDENS = Path(__file__).parent / "data" / "render"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -86,12 +86,7 @@ def projects(
     for project in _projects.values():
         project.admin("POST", "reset")
         project.admin("POST", "settings", {"preview_delay": 0, "publish_delay": 0})
-    for name in (
-        "CTP_CLIENT_ID", "CTP_CLIENT_SECRET", "CTP_PROJECT_KEY", "CTP_REGION", "CTP_SCOPES",
-        "CTP_AUTH_URL", "CTP_CONNECT_URL", "CONNECTORCTL_TARGET", "CONNECTORCTL_CONFIG",
-        "GITHUB_ACTIONS", "SOURCE_DATE_EPOCH", "TAG",
-    ):  # fmt: skip
-        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("TAG", raising=False)  # CTP_*, CONNECTORCTL_*, GITHUB_*: conftest
     for var in ("STAGING", "PROD"):
         monkeypatch.setenv(f"{var}_ID", "emulator-client")
         monkeypatch.setenv(f"{var}_SECRET", "emulator-secret")
