@@ -16,11 +16,12 @@ from connectorctl.emulator.options import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEFAULT_PROJECT_KEY,
+    PROCESSING_ERROR_CODE,
+    UNLIST_UNCERTIFIED,
     VIEWER_CLIENT_ID,
     VIEWER_CLIENT_SECRET,
     EmulatorOptions,
 )
-from connectorctl.emulator.settings import PROCESSING_ERROR_CODE, UNLIST_UNCERTIFIED
 from connectorctl.errors import UsageError
 
 if TYPE_CHECKING:

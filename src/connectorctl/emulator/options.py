@@ -10,6 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+UNLIST_UNCERTIFIED = ("works", "refused")
+# The facts document no code for an update while Processing; this is the only documented code
+# that refuses a request because a publish process is under way.
+PROCESSING_ERROR_CODE = "ConnectorStagedInCertification"
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_DB = ":memory:"

@@ -10,17 +10,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from connectorctl.emulator.options import PROCESSING_ERROR_CODE, UNLIST_UNCERTIFIED
 from connectorctl.kinds.connector_staged.actions import ActionRejected
 
 PREVIEW_OUTCOMES = ("true", "false")
 PUBLISH_OUTCOMES = ("success", "failed")
 OMITTED_DESCRIPTION = ("absent", "empty")
-UNLIST_UNCERTIFIED = ("works", "refused")
 REPORT_ENTRY_TYPES = ("Information", "Warning", "Error")
 MAX_SECONDS = 10 * 365 * 24 * 3600
-# The facts document no code for an update while Processing; this is the only documented code
-# that refuses a request because a publish process is under way.
-PROCESSING_ERROR_CODE = "ConnectorStagedInCertification"
 
 
 @dataclass(frozen=True)
