@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from test_apply_cli import REMOTE, use_client
 from test_apply_json_cli import connector
 

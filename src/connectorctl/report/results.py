@@ -71,8 +71,13 @@ def _table_rows(result: ApplyResult) -> list[dict[str, Any]]:
     return rows
 
 
+def _attempted(result: ApplyResult) -> bool:
+    """Whether any resource was more than unchanged or blocked (else the plan said it all)."""
+    return any(o.result not in (Result.UNCHANGED, Result.BLOCKED) for o in result.outcomes)
+
+
 def _text(plan: Plan, result: ApplyResult) -> str:
-    if not plan.has_changes:  # the plan above lists every resource: only the conclusion
+    if not _attempted(result):  # the plan above lists every resource: only the conclusion
         return conclusion_line(result) + "\n"
     return render_table(_table_rows(result), {})
 
@@ -108,7 +113,8 @@ def _markdown(plan: Plan, result: ApplyResult) -> str:
     rows = _table_rows(result)
     shown = [r for r in rows if r["result"] != "unchanged" or r["error"]]
     lines = []
-    if plan.has_changes and shown:
+    attempted = _attempted(result)
+    if attempted and shown:
         lines += [
             "| kind | key | result | requests | retries | note |",
             "|---|---|---|---:|---:|---|",
@@ -120,7 +126,7 @@ def _markdown(plan: Plan, result: ApplyResult) -> str:
         ]
         lines.append("")
     hidden = len(rows) - len(shown)
-    if plan.has_changes and hidden:
+    if attempted and hidden:
         lines += [f"{hidden} unchanged not shown.", ""]
     lines.extend(_report_lines(rows, markdown))
     lines.append(f"**{markdown(conclusion_line(result))}**")
