@@ -198,3 +198,23 @@ def test_sigint_during_apply_still_prints_one_valid_document(env: Any, tmp_path:
     assert set(results) <= {"not_verified", "interrupted"}
     interrupted = [row for row in document["results"] if row["result"] == "interrupted"]
     assert all(row["requests"] == 0 and row["actions"] == [] for row in interrupted)
+
+
+def test_the_actions_table_is_made_from_the_document() -> None:
+    from connectorctl.report.apply_table import render_document
+
+    rows = [
+        {"kind": "ConnectorStaged", "key": "a-one", "result": "created", "requests": 1,
+         "retries": 0, "note": "", "error": False, "messages": [], "reports": []},
+        {"kind": "ConnectorStaged", "key": "b-two", "result": "unchanged", "requests": 0,
+         "retries": 0, "note": "", "error": False, "messages": [], "reports": []},
+    ]  # fmt: skip
+    assert render_document(json.dumps({"results": rows})) == (
+        "KIND             KEY    RESULT   REQUESTS  RETRIES  NOTE\n"
+        "ConnectorStaged  a-one  created  1         0\n"
+        "1 unchanged not shown.\n"
+        "Apply complete: 1 created, 1 unchanged.\n"
+    )
+    error = {"error": {"message": "apply cancelled", "exit_code": 1}, "results": []}
+    assert render_document(json.dumps(error)) == ""
+    assert render_document("{not json") == ""
