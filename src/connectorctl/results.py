@@ -65,7 +65,8 @@ class ConnectorOutcome:
     settled: str | None = None
     reports: tuple[ReportEntry, ...] = ()
     kind: str = "ConnectorStaged"
-    # The update actions actually sent (a create's draft is not an action), in order.
+    # The update actions sent and applied (a create's draft is not an action), in order; a
+    # refused request's actions are not among them.
     actions_sent: tuple[Mapping[str, Any], ...] = ()
     version_before: int | None = None  # None: it did not exist, or was never read
     # The plan's messages about this resource, as (level, text): info, warning or error.

@@ -185,7 +185,11 @@ class _ConnectorRun:
         try:
             return self._write()
         except _Ended as ended:
-            return self._outcome(ended.ending.result, ended.ending.note, error=True)
+            result, note = ended.ending.result, ended.ending.note
+            if result in (Result.BLOCKED, Result.INTERRUPTED) and self.sent:
+                # Those results promise that nothing was sent.
+                result, note = Result.FAILED, f"{note}; earlier requests were applied"
+            return self._outcome(result, note, error=True)
         except ApiError as exc:
             return self._outcome(Result.FAILED, self._failure_note(exc), error=True)
 
