@@ -464,10 +464,17 @@ def test_outcome_reporters_show_every_connector() -> None:
     )
     assert set(REPORTERS) == {"text", "json", "markdown", "github"}
     text = render_outcomes(plan, result, "text")
-    assert "b-two  updated  3         1        publish: Failed" in text
-    assert "  Error: Spec file not found" in text and text.endswith("(1 with errors)\n")
+    assert text == (
+        "KIND             KEY    RESULT   REQUESTS  RETRIES  NOTE\n"
+        "ConnectorStaged  a-one  created  2         0\n"
+        "ConnectorStaged  b-two  updated  3         1        publish: Failed | see report\n"
+        "  report: Error: Spec file not found\n"
+        "Apply failed: 1 created, 1 updated.\n"
+    )
     markdown = render_outcomes(plan, result, "markdown")
-    assert "| `b-two` | updated | 3 | 1 | publish: Failed \\| see report |" in markdown
+    row = "| ConnectorStaged | <code>b-two</code> | updated | 3 | 1 |"
+    assert f"{row} publish: Failed &#124; see report |" in markdown
+    assert markdown.endswith("**Apply failed: 1 created, 1 updated.**\n")
     assert "::error title=connectorctl%3A b-two::updated: publish: Failed" in render_outcomes(
         plan, result, "github"
     )

@@ -82,7 +82,8 @@ def test_apply_creates_and_a_plan_right_after_is_empty(
     code, out, _ = apply(capsys, "connectors", "--auto-approve")
     assert code == 0
     assert "will be created" in out  # the plan, rendered as `plan` renders it
-    assert "payment-gateway  created  1" in out and "Apply: 1 created" in out
+    assert "ConnectorStaged  payment-gateway  created  1" in out
+    assert out.endswith("\nApply complete: 1 created.\n")
     assert run_cli(["plan", "connectors", "--detailed-exitcode"]) == 0
 
 
@@ -98,14 +99,17 @@ def test_update_and_json_results(env: Any, capsys: pytest.CaptureFixture[str]) -
     assert {k: result[k] for k in ("key", "result", "requests", "retries", "error")} == {
         "key": KEY, "result": "updated", "requests": 1, "retries": 0, "error": False,
     }  # fmt: skip
-    assert result["version"] == 2
+    assert (result["version_before"], result["version_after"]) == (1, 2)
+    assert result["actions"] == [{"action": "setName", "name": "Payments"}]
 
 
 def test_no_changes_asks_nothing_and_exits_0(env: Any, capsys: pytest.CaptureFixture[str]) -> None:
     env.admin("POST", "seed", REMOTE)
     write_manifest()
     code, out, _ = apply(capsys, "connectors")
-    assert code == 0 and "No changes to apply." in out
+    assert code == 0 and out.endswith(
+        "1 unchanged connector not shown.\n\nNo changes: 1 unchanged.\n"
+    )
     assert writes(env) == 0
 
 
@@ -144,7 +148,7 @@ def test_confirmed_with_yes_applies(
     write_manifest()
     monkeypatch.setattr(sys, "stdin", Terminal("yes\n"))
     code, out, _ = apply(capsys, "connectors")
-    assert code == 0 and "Apply: 1 created" in out
+    assert code == 0 and "Apply complete: 1 created." in out
     assert writes(env) == 1
 
 

@@ -109,7 +109,7 @@ def test_a_manage_project_only_client_may_apply(
         })  # fmt: skip
         write_manifest()
         code, out, _ = cli(capsys, "apply", "connectors", "--auto-approve")
-    assert code == 0 and "Apply: 1 created" in out
+    assert code == 0 and "Apply complete: 1 created." in out
 
 
 def test_one_token_request_per_run(env: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -159,7 +159,7 @@ def test_a_saved_plan_needs_no_prompt_but_paths_do(
     code, _, err = cli(capsys, "apply", "connectors")
     assert code == 1 and "--auto-approve" in err
     code, out, _ = cli(capsys, "apply", "--plan", "plan.json")
-    assert code == 0 and "Apply: 1 updated" in out
+    assert code == 0 and "Apply complete: 1 updated." in out
 
 
 def test_a_plan_file_with_an_edited_id_renames_nothing(
@@ -234,7 +234,8 @@ def test_ctrl_c_finishes_started_connectors_and_prints_the_table(env: Any, tmp_p
     env.admin("POST", "faults", {})
     assert process.returncode == 130, err
     assert "Traceback" not in err and "interrupted" in err
-    rows = {line.split()[0]: line.split()[1] for line in out.splitlines() if line[:5] == "conn-"}
+    table = [line.split() for line in out.splitlines() if line.startswith("ConnectorStaged")]
+    rows = {cells[1]: cells[2] for cells in table}
     assert sorted(rows) == keys
     started = [k for k in keys if rows[k] == "not_verified"]
     assert 1 <= len(started) < len(keys)

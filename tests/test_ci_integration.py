@@ -25,6 +25,7 @@ from ruamel.yaml import YAML
 from connectorctl import __version__, planfile
 from connectorctl.cli import run_cli
 from connectorctl.model import Change, ConnectorChange, DiffEntry, Plan, Target
+from test_apply_json import errors as apply_result_errors
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDENS = REPO / "tests" / "data" / "ci"
@@ -76,7 +77,9 @@ def test_action_matches_the_github_action_schema() -> None:
     assert ACTION["runs"]["using"] == "composite"
     inputs = {"command", "paths", "args", "working-directory", "python-version"}
     assert set(ACTION["inputs"]) >= inputs
-    assert set(ACTION["outputs"]) == {"exitcode", "has-changes", "plan-file", "summary-file"}
+    assert set(ACTION["outputs"]) == {
+        "exitcode", "has-changes", "plan-file", "summary-file", "result-file",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -300,6 +303,7 @@ def test_validate_clean_manifests(runner: ActionRunner) -> None:
         "has-changes": "false",
         "plan-file": "",
         "summary-file": run.outputs["summary-file"],
+        "result-file": "",
     }
     assert "**connectorctl validate** succeeded." in run.summary_file()
 
@@ -311,12 +315,19 @@ def test_apply_writes_then_the_next_plan_is_empty(runner: ActionRunner) -> None:
     assert applied.outputs["has-changes"] == "true"
     assert "apply output" in applied.summary
     assert applied.stdout.count("::notice file=connectors/payment.yaml") == 1
-    assert applied.summary.count("Apply: 1 created") == 1
+    assert applied.summary.count("Apply complete: 1 created.") == 1
+    assert "payment-gateway: created (2 requests)" in applied.summary  # progress, in the log
+    document = json.loads(Path(applied.outputs["result-file"]).read_text(encoding="utf-8"))
+    assert apply_result_errors(document) == []
+    assert [(r["key"], r["result"]) for r in document["results"]] == [
+        ("payment-gateway", "created")
+    ]
     again = runner.run(command="apply", paths="connectors")
     assert again.succeeded, again.stdout + again.stderr
     assert (again.outputs["exitcode"], again.outputs["has-changes"]) == ("0", "false")
     assert "applied" not in again.step_outputs["run"]  # an empty plan is not applied
-    assert "Apply:" not in again.stdout
+    assert again.outputs["result-file"] == ""
+    assert "Apply complete" not in again.stdout
 
 
 def test_apply_that_writes_nothing_has_no_changes(runner: ActionRunner, emulator: Any) -> None:
@@ -496,6 +507,7 @@ def test_a_pull_request_without_credentials_skips_plan_with_a_notice(tmp_path: P
         "has-changes": "false",
         "plan-file": "",
         "summary-file": run.outputs["summary-file"],
+        "result-file": "",
     }
     assert "::notice::connectorctl plan skipped: this pull request has no Connect API" in run.stdout
     assert run.summary_file() == (

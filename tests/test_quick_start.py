@@ -25,7 +25,7 @@ def test_apply_then_plan_is_quiet_and_empty(
     applied = capsys.readouterr()
     assert applied.err.startswith(EMULATOR_LINE)
     assert "127.0.0.1" not in applied.out + applied.err
-    assert applied.out.endswith("Apply: 5 created\n")
+    assert applied.out.endswith("\nApply complete: 5 created.\n")
     time.sleep(0.5)  # preview, publish and certification take 0.1 s each when embedded
     assert run_cli(["plan", str(EXAMPLES), "--emulator", "--detailed-exitcode"]) == 0
     planned = capsys.readouterr()

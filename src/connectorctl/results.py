@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Result(StrEnum):
@@ -49,12 +51,12 @@ class ReportEntry:
 
 @dataclass(frozen=True)
 class ConnectorOutcome:
-    """The result of applying one connector's planned change."""
+    """The result of applying one resource's planned change."""
 
     key: str
     result: Result
     id: str | None = None
-    version: int | None = None
+    version: int | None = None  # the version after the last answered request
     requests: int = 0
     retries: int = 0
     note: str = ""
@@ -62,6 +64,13 @@ class ConnectorOutcome:
     lifecycle: str | None = None
     settled: str | None = None
     reports: tuple[ReportEntry, ...] = ()
+    kind: str = "ConnectorStaged"
+    # The update actions sent and applied (a create's draft is not an action), in order; a
+    # refused request's actions are not among them.
+    actions_sent: tuple[Mapping[str, Any], ...] = ()
+    version_before: int | None = None  # None: it did not exist, or was never read
+    # The plan's messages about this resource, as (level, text): info, warning or error.
+    messages: tuple[tuple[str, str], ...] = ()
 
     @property
     def failed(self) -> bool:

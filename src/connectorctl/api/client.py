@@ -80,6 +80,8 @@ class RequestTracker:
     # Whether an attempt of the last request may have committed: sent with no answer read,
     # or answered 500/502/504. Only such a request can explain a later 409 or DuplicateField.
     uncertain: bool = False
+    # Told of every retry as it starts (apply's progress shows "retrying").
+    on_retry: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -344,6 +346,8 @@ class ConnectClient:
             else:
                 return outcome
             track.retries += 1
+            if track.on_retry is not None:
+                track.on_retry()
             self._trace.line(f"  retrying in {delay:.2f}s")
             self._sleep(delay)
 

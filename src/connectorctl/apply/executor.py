@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from connectorctl.apply.support import (
     CHUNK_SIZE,
@@ -45,6 +45,16 @@ if TYPE_CHECKING:
     from connectorctl.api.client import ConnectClient, RequestTracker
 
 
+class ApplyProgress(Protocol):
+    """Told, from the worker threads, when a resource starts, retries and ends."""
+
+    def started(self, key: str) -> None: ...
+
+    def retrying(self, key: str) -> None: ...
+
+    def finished(self, key: str, result: str, *, requests: int = 0, retries: int = 0) -> None: ...
+
+
 @dataclass(frozen=True)
 class ApplySettings:
     """Parallelism, `--retry-failed`, how to stop (Ctrl-C) and how long `--wait` waits for a review.
@@ -60,6 +70,7 @@ class ApplySettings:
     wait: float | None = None  # --wait's timeout: a pending review is waited for, then re-planned
     allow_delete_published: bool = False
     interval: float = 2.0
+    progress: ApplyProgress | None = None  # unchanged resources are not reported to it
 
 
 @dataclass(frozen=True)
@@ -91,9 +102,21 @@ def execute_plan(
     settings = settings or ApplySettings()
 
     def one(change: ConnectorChange) -> ConnectorOutcome:
+        outcome = run_one(change)
+        if settings.progress is not None and change.change is not Change.UNCHANGED:
+            settings.progress.finished(
+                change.key, outcome.result.value, requests=outcome.requests, retries=outcome.retries
+            )
+        return outcome
+
+    def run_one(change: ConnectorChange) -> ConnectorOutcome:
         if settings.stopped() and change.change not in _IDLE:
             return ConnectorOutcome(change.key, Result.INTERRUPTED, id=change.id, error=True,
-                                    note="interrupted before it started")  # fmt: skip
+                                    note="interrupted before it started",
+                                    version_before=change.version,
+                                    messages=_messages(change))  # fmt: skip
+        if settings.progress is not None and change.change not in _IDLE:
+            settings.progress.started(change.key)
         desired = None if desired_by_key is None else desired_by_key.get(change.key)
         reviewed = desired_by_key is None
         return _ConnectorRun(client, change, desired, settings, reviewed=reviewed).run()
@@ -104,6 +127,10 @@ def execute_plan(
 
 
 _IDLE = (Change.UNCHANGED, Change.BLOCKED)
+
+
+def _messages(change: ConnectorChange) -> tuple[tuple[str, str], ...]:
+    return tuple((m.level.value, m.text) for m in change.messages)
 
 
 class _ConnectorRun:
@@ -125,7 +152,7 @@ class _ConnectorRun:
         self.desired = desired
         self.settings = settings
         self.reviewed = reviewed or desired is None
-        self.track: RequestTracker = RequestTracker()
+        self.track: RequestTracker = RequestTracker(on_retry=self._retrying)
         self.conflicts = 0
         self.rereads = 0
         self.wrote = False
@@ -137,6 +164,8 @@ class _ConnectorRun:
         self.snapshot: tuple[str, ...] | None = None
         self.id: str | None = change.id
         self.version: int | None = change.version
+        self.version_before: int | None = change.version
+        self.sent: list[Action] = []
 
     def run(self) -> ConnectorOutcome:
         """Apply this connector's change; every expected failure ends up in the outcome."""
@@ -157,7 +186,11 @@ class _ConnectorRun:
         try:
             return self._write()
         except _Ended as ended:
-            return self._outcome(ended.ending.result, ended.ending.note, error=True)
+            result, note = ended.ending.result, ended.ending.note
+            if result in (Result.BLOCKED, Result.INTERRUPTED) and self.sent:
+                # Those results promise that nothing was sent.
+                result, note = Result.FAILED, f"{note}; earlier requests were applied"
+            return self._outcome(result, note, error=True)
         except ApiError as exc:
             return self._outcome(Result.FAILED, self._failure_note(exc), error=True)
 
@@ -291,6 +324,7 @@ class _ConnectorRun:
             note = f"the connector with this id has key {live!r}, not {self.change.key!r}"
             raise _Ended(_stale(note + " (a stale or edited plan)"))
         planned, live = self.change.version, remote.get("version")
+        self.version_before = live if isinstance(live, int) else None
         if live != planned:
             note = f"version {planned} was planned, the connector is now at version {live}"
             raise _Ended(_stale(note))
@@ -316,6 +350,7 @@ class _ConnectorRun:
     def _sent(self, batch: Sequence[Action], fresh: Remote) -> None:
         """Bookkeeping after a request that was (or, lost, may have been) applied."""
         self.wrote = True
+        self.sent.extend(batch)
         name = batch[0]["action"]
         if is_lifecycle(batch):
             self.lifecycle, self.owed = name, False
@@ -363,6 +398,7 @@ class _ConnectorRun:
     def _reread_or_give_up(self, exc: ApiError) -> None:
         """Count a re-read; stop after the policy's bound or when the retry budget is spent."""
         self.rereads += 1
+        self._retrying()
         bound = self.client.policy.conflict_attempts
         if self.rereads > bound or not self.client.wait_before_retry(self.rereads, self.track):
             why = f"gave up after {self.rereads - 1} re-reads"
@@ -405,6 +441,10 @@ class _ConnectorRun:
 
     # -- bookkeeping -----------------------------------------------------------------------
 
+    def _retrying(self) -> None:
+        if self.settings.progress is not None:
+            self.settings.progress.retrying(self.change.key)
+
     def _seen(self, remote: Mapping[str, Any]) -> None:
         self.id = str(remote.get("id", self.id))
         version = remote.get("version")
@@ -438,6 +478,9 @@ class _ConnectorRun:
             note=note,
             error=error,
             lifecycle=self.lifecycle,
+            actions_sent=tuple(self.sent),
+            version_before=self.version_before,
+            messages=_messages(self.change),
         )
 
 

@@ -6,7 +6,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from connectorctl.api.session import Session, open_session
 from connectorctl.commands._output import print_notes, print_problems
@@ -17,6 +17,9 @@ from connectorctl.model import Change, Desired, Plan
 from connectorctl.reconcile import Deletion
 from connectorctl.results import ApplyResult
 
+if TYPE_CHECKING:
+    from connectorctl.report.progress import ProgressReporter
+
 CONFIRM_PROMPT = "Apply these changes? Only 'yes' will be accepted."
 
 
@@ -24,20 +27,64 @@ class ApplyCancelled(ConnectorctlError):
     """The confirmation was declined."""
 
 
+class _Shown:
+    """What stdout got so far: with --format json it must end up holding exactly one document."""
+
+    def __init__(self, fmt: str) -> None:
+        self.json = fmt == "json"
+        self.plan: Plan | None = None
+        self.document = False
+
+    def error_document(self, exc: BaseException) -> None:
+        """With --format json and nothing printed yet: a document that carries the error."""
+        if not self.json or self.document:
+            return
+        self.document = True
+        _write(sys.stdout, error_document(self.plan, exc))
+
+
+def error_document(plan: Plan | None, exc: BaseException) -> str:
+    """The plan document (when there is one) with no results and `error`: message, exit code."""
+    from connectorctl.planfile import json_text, plan_to_dict
+    from connectorctl.report.apply_json import apply_document
+
+    if isinstance(exc, ConnectorctlError):
+        message, code = str(exc), int(exc.exit_code)
+    else:
+        message, code = "interrupted", int(ExitCode.INTERRUPTED)
+    document: dict[str, Any] = {} if plan is None else apply_document(plan_to_dict(plan), [])
+    document["error"] = {"message": message, "exit_code": code}
+    return json_text(document)
+
+
 def run(options: ApplyOptions) -> int:
     """Plan (or read `--plan FILE`), show it, confirm, apply, wait, verify; return the exit code."""
+    from connectorctl.project import ConfigProblems
+    from connectorctl.reconcile import ManifestProblems
     from connectorctl.report.problems import resolve_format
 
     env: Mapping[str, str] = os.environ
     fmt = resolve_format(options.output_format, env)
+    shown = _Shown(fmt)
+    try:
+        return _run(options, env, fmt, shown)
+    except (ManifestProblems, ConfigProblems):
+        raise  # their report is the document
+    except (ConnectorctlError, KeyboardInterrupt) as exc:
+        shown.error_document(exc)
+        raise
+
+
+def _run(options: ApplyOptions, env: Mapping[str, str], fmt: str, shown: _Shown) -> int:
     _check_options(options)
     options, env, reviewed = prepare_apply(options, env, fmt)
     desired = None if reviewed else _load_desired(options, env, fmt)
     deletion = _deletion(options, env)
     with open_session(options.target, env) as session:
         plan = reviewed or _make_plan(session, options, desired or (), env, deletion)
+        shown.plan = plan
         _check_target(plan, session, options)
-        return _apply(session, plan, desired, options, fmt, env)
+        return _apply(session, plan, desired, options, fmt, env, shown)
 
 
 def _check_options(options: ApplyOptions) -> None:
@@ -123,29 +170,34 @@ def _apply(
     options: ApplyOptions,
     fmt: str,
     env: Mapping[str, str],
+    shown: _Shown,
 ) -> int:
     from connectorctl.apply import converge
     from connectorctl.apply import executor as apply
-    from connectorctl.report.plan import render_plan, use_color
 
     if fmt != "json":
-        _write(sys.stdout, render_plan(plan, fmt, color=use_color(sys.stdout, env)))
+        _write(sys.stdout, _plan_text(plan, fmt, env))
     desired_by_key = None if desired is None else apply.desired_index(desired)
     if not plan.has_changes:
-        return _finish(plan, apply.execute_plan(session.client, plan, desired_by_key), fmt)
+        return _finish(plan, apply.execute_plan(session.client, plan, desired_by_key), fmt, shown)
     for kind in _kinds(plan):
         session.client.check_scope(kind, write=True)
     if options.plan_file is None:  # a saved plan is the approval
         _confirm(options, plan if fmt == "json" else None, deletes=_deletes(plan))
-    with _Interrupts() as interrupts:
+    with _Interrupts(lambda: shown.error_document(KeyboardInterrupt())) as interrupts:
+        progress = _progress(plan)
         settings = apply.ApplySettings(
             parallelism=options.parallelism,
             retry_failed=options.retry_failed,
             stopped=interrupts.is_set,
             wait=options.timeout if options.wait else None,
             allow_delete_published=options.allow_delete_published,
+            progress=progress,
         )
-        result = apply.execute_plan(session.client, plan, desired_by_key, settings)
+        try:
+            result = apply.execute_plan(session.client, plan, desired_by_key, settings)
+        finally:
+            progress.close()
         if options.wait and not interrupts.is_set():
             result = _wait(session, result, options, interrupts.is_set)
         if interrupts.is_set():
@@ -154,8 +206,37 @@ def _apply(
             result = converge.verify_convergence(
                 session.client, plan, result, desired_by_key, options.parallelism
             )
-    code = _finish(plan, result, fmt)
+    code = _finish(plan, result, fmt, shown)
     return ExitCode.INTERRUPTED if interrupts.is_set() else code
+
+
+def _plan_text(plan: Plan, fmt: str, env: Mapping[str, str]) -> str:
+    """The plan as `plan` prints it; with nothing to send, apply's conclusion replaces its summary.
+
+    (A blocked plan would otherwise say "No changes." and then fail.)
+    """
+    from connectorctl.report.common import summary_line
+    from connectorctl.report.plan import render_plan, use_color
+
+    text = render_plan(plan, fmt, color=use_color(sys.stdout, env))
+    if plan.has_changes:
+        return text
+    lines = text.rstrip("\n").split("\n")
+    summary = summary_line(plan)
+    ends = [i for i, line in enumerate(lines) if summary in line]
+    if ends:
+        del lines[ends[-1]]
+    return "\n".join(lines) + "\n"  # the blank line before the summary stays
+
+
+def _progress(plan: Plan) -> ProgressReporter:
+    """Progress on stderr; the unchanged resources are done from the start."""
+    from connectorctl.model import Change
+    from connectorctl.report.progress import ProgressReporter
+
+    progress = ProgressReporter(sys.stderr, total=len(plan.connectors))
+    progress.unchanged(plan.count(Change.UNCHANGED))
+    return progress
 
 
 def _kinds(plan: Plan) -> list[str]:
@@ -180,11 +261,12 @@ def _interrupted(result: ApplyResult) -> ApplyResult:
 class _Interrupts:
     """SIGINT during apply: the first stops new work, a second abandons requests in flight."""
 
-    def __init__(self) -> None:
+    def __init__(self, abandoned: Callable[[], None] = lambda: None) -> None:
         import threading
 
         self._event = threading.Event()
         self._previous: object = None
+        self._abandoned = abandoned
 
     def is_set(self) -> bool:
         return self._event.is_set()
@@ -207,6 +289,7 @@ class _Interrupts:
         if self._event.is_set():
             sys.stderr.write("\ninterrupted again: requests in flight abandoned\n")
             sys.stderr.flush()
+            self._abandoned()
             os._exit(ExitCode.INTERRUPTED)
         self._event.set()
         sys.stderr.write(
@@ -292,14 +375,12 @@ class _Progress:
             self.stream.flush()
 
 
-def _finish(plan: Plan, result: ApplyResult, fmt: str) -> int:
+def _finish(plan: Plan, result: ApplyResult, fmt: str, shown: _Shown) -> int:
     from connectorctl.report.results import render_outcomes
 
-    if fmt != "json" and not plan.has_changes:
-        _write(sys.stdout, "No changes to apply.")
-    else:
-        separator = "" if fmt == "json" else "\n"
-        _write(sys.stdout, separator + render_outcomes(plan, result, fmt))
+    separator = "\n" if fmt != "json" and plan.has_changes else ""
+    shown.document = True
+    _write(sys.stdout, separator + render_outcomes(plan, result, fmt))
     return ExitCode.PROBLEMS if result.has_errors else ExitCode.OK
 
 

@@ -6,6 +6,7 @@ failed: …` exactly when a row has an error (exit 1), never a second line sayin
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,18 @@ def render_table(rows: Sequence[Mapping[str, Any]], counts: Mapping[str, int]) -
         lines.append(f"{hidden} unchanged not shown.")
     lines.append(conclusion(totals, failed=any(row.get("error") for row in rows)))
     return "\n".join(lines) + "\n"
+
+
+def render_document(text: str) -> str:
+    """The table of an `apply --format json` document; "" for an error document or bad JSON."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return ""
+    if not isinstance(document, dict) or "error" in document:
+        return ""
+    rows = document.get("results")
+    return render_table(rows, {}) if isinstance(rows, list) and rows else ""
 
 
 def conclusion(totals: Mapping[str, int], *, failed: bool) -> str:
