@@ -44,10 +44,27 @@ def run_plan_file(options: ShowOptions) -> int:
     limits = [n for n in (options.max_chars, options.max_bytes) if n is not None]
     if fmt == "json" and limits:
         raise UsageError("--max-chars and --max-bytes cannot cut a JSON plan; drop them")
-    plan = planfile.read_plan_file(options.plan_file)
+    data = planfile.read_plan_json(options.plan_file)
+    if isinstance(data, dict) and "results" in data:
+        return _show_result(data, fmt)
+    plan = planfile.plan_from_dict(data)
     color = render.use_color(sys.stdout, env)
     text = fit_plan(plan, fmt, color=color, limit=min(limits) if limits else None)
     write(sys.stdout, text)
+    return ExitCode.OK
+
+
+def _show_result(document: dict[str, object], fmt: str) -> int:
+    """An `apply --format json` document: its closing table again (json: the document)."""
+    import json
+
+    from connectorctl.planfile import json_text
+    from connectorctl.report.apply_table import render_document
+
+    if fmt == "json":
+        write(sys.stdout, json_text(document))
+    else:
+        write(sys.stdout, render_document(json.dumps(document)) or "No results in this document.")
     return ExitCode.OK
 
 
