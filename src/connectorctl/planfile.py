@@ -247,7 +247,15 @@ def _check_schema(data: Any) -> None:
 
     error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
     if error is not None:
-        raise PlanFileError(f"invalid plan at {error.json_path}: {_short(error.message)}")
+        raise PlanFileError(f"invalid plan at {error.json_path}: {_short(_unquoted(error))}")
+
+
+def _unquoted(error: Any) -> str:
+    """The schema message without the offending value: a plan file is untrusted input, and a
+    value echoed into a CI log could be anything (a secret pasted by mistake included)."""
+    message = str(error.message)
+    quoted = repr(error.instance)
+    return message.replace(quoted, "the value") if quoted in message else message
 
 
 def _check_consistency(plan: Plan, summary: Mapping[str, Any]) -> None:
