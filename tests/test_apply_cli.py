@@ -12,26 +12,9 @@ from typing import Any
 import pytest
 
 from connectorctl.cli import run_cli
+from support import KEY, REMOTE, use_client, write_manifest
 
 REPO = Path(__file__).resolve().parents[1]
-KEY = "payment-gateway"
-MANIFEST = """\
-apiVersion: connectorctl/v1
-kind: ConnectorStaged
-key: payment-gateway
-name: {name}
-creator:
-  email: team@acme.example
-repository:
-  url: git@github.com:acme/payment.git
-  tag: v1.0.0
-"""
-REMOTE = {
-    "key": KEY,
-    "name": "Payment Gateway",
-    "creator": {"email": "team@acme.example"},
-    "repository": {"url": "git@github.com:acme/payment.git", "tag": "v1.0.0"},
-}
 
 
 class Terminal(io.StringIO):
@@ -39,12 +22,6 @@ class Terminal(io.StringIO):
 
     def isatty(self) -> bool:
         return True
-
-
-def write_manifest(name: str = "Payment Gateway", extra: str = "") -> None:
-    folder = Path("connectors")
-    folder.mkdir(exist_ok=True)
-    (folder / "payment.yaml").write_text(MANIFEST.format(name=name) + extra, encoding="utf-8")
 
 
 @pytest.fixture
@@ -57,11 +34,6 @@ def env(emulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     emulator.admin("POST", "settings", {"preview_delay": 0, "publish_delay": 0})
     return emulator
-
-
-def use_client(emulator: Any, monkeypatch: pytest.MonkeyPatch, client: str) -> None:
-    for name, value in emulator.env(client).items():
-        monkeypatch.setenv(name, value)
 
 
 def writes(emulator: Any) -> int:

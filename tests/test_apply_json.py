@@ -3,33 +3,15 @@ schemas/apply-result.schema.json (which takes the plan part from plan.schema.jso
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
 
 from connectorctl.report.apply_json import apply_document, result_counts, result_row
+from support import apply_result_errors, apply_result_validator
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
-
-
-def validator() -> Draft202012Validator:
-    def resource(name: str) -> Resource[Any]:
-        return Resource.from_contents(json.loads((SCHEMAS / name).read_text(encoding="utf-8")))
-
-    registry: Registry[Any] = Registry().with_resources(
-        [(name, resource(name)) for name in ("plan.schema.json", "apply-result.schema.json")]
-    )
-    schema = json.loads((SCHEMAS / "apply-result.schema.json").read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, registry=registry)
-
-
-def errors(document: dict[str, Any]) -> list[str]:
-    return sorted(e.message for e in validator().iter_errors(document))
+validator = apply_result_validator
+errors = apply_result_errors
 
 
 SET_TAG = {"action": "setRepository", "url": "git@github.com:acme/pay.git", "tag": "v1.5.0"}

@@ -15,20 +15,8 @@ from typing import Any
 import pytest
 
 from connectorctl.cli import run_cli
-from test_apply_cli import REMOTE, use_client, write_manifest
-from test_apply_json import errors
-
-MANIFEST = """\
-apiVersion: connectorctl/v1
-kind: ConnectorStaged
-key: {key}
-name: {name}
-creator:
-  email: team@acme.example
-repository:
-  url: git@github.com:acme/payment.git
-  tag: v1.0.0
-"""
+from support import REMOTE, connector, use_client, write_manifest
+from support import apply_result_errors as errors
 
 
 @pytest.fixture
@@ -39,12 +27,6 @@ def env(emulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     monkeypatch.chdir(tmp_path)
     emulator.admin("POST", "settings", {"preview_delay": 0, "publish_delay": 0})
     return emulator
-
-
-def connector(key: str, name: str, extra: str = "") -> None:
-    Path("connectors").mkdir(exist_ok=True)
-    text = MANIFEST.format(key=key, name=name) + extra
-    Path("connectors", f"{key}.yaml").write_text(text, encoding="utf-8")
 
 
 def apply_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from test_apply_cli import REMOTE, use_client
-from test_apply_json_cli import connector
+from support import REMOTE, connector, use_client
 
 COMMAND = [sys.executable, "-m", "connectorctl", "apply", "connectors", "--auto-approve"]
 

@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 from connectorctl import __version__, planfile
 from connectorctl.cli import run_cli
 from connectorctl.model import Change, ConnectorChange, DiffEntry, Plan, Target
-from test_apply_json import errors as apply_result_errors
+from support import apply_result_errors
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDENS = REPO / "tests" / "data" / "ci"

@@ -138,6 +138,22 @@ def _complete_keys(
     return [click.shell_completion.CompletionItem(k) for k in manifest_keys(paths, incomplete)]
 
 
+def deletion_options(func: F) -> F:
+    """--prune and --allow-delete-published (plan and apply)."""
+    func = click.option(
+        "--allow-delete-published",
+        is_flag=True,
+        help="Let a delete go ahead for a connector that is public or published to other "
+        "projects.",
+    )(func)
+    return click.option(
+        "--prune",
+        is_flag=True,
+        help="Also delete connectors that match the target's prune.keys and that no manifest "
+        "declares (needs connectorctl.yaml; deleting also deletes the published Connector).",
+    )(func)
+
+
 def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
     return click.option(
         "--format",
@@ -224,17 +240,7 @@ def schema(output: str | None, config: bool) -> int:
     is_flag=True,
     help="Exit 2 when the plan has changes (0 none, 1 errors).",
 )
-@click.option(
-    "--prune",
-    is_flag=True,
-    help="Also delete connectors that match the target's prune.keys and that no manifest "
-    "declares (needs connectorctl.yaml; deleting also deletes the published Connector).",
-)
-@click.option(
-    "--allow-delete-published",
-    is_flag=True,
-    help="Let a delete go ahead for a connector that is public or published to other projects.",
-)
+@deletion_options
 @click.option(
     "--retry-failed",
     is_flag=True,
@@ -278,17 +284,7 @@ def plan(ctx: click.Context, /, **kwargs: Any) -> int:
     show_default=True,
     help="Connectors changed at once.",
 )
-@click.option(
-    "--prune",
-    is_flag=True,
-    help="Also delete connectors that match the target's prune.keys and that no manifest "
-    "declares (needs connectorctl.yaml; deleting also deletes the published Connector).",
-)
-@click.option(
-    "--allow-delete-published",
-    is_flag=True,
-    help="Let a delete go ahead for a connector that is public or published to other projects.",
-)
+@deletion_options
 @click.option(
     "--retry-failed",
     is_flag=True,
