@@ -525,3 +525,44 @@ def test_a_push_without_credentials_still_fails(tmp_path: Path) -> None:
     assert run.failed_step == "Fail on errors"
     assert run.outputs["exitcode"] == "1"
     assert "skipped" not in run.stdout
+
+
+def _two_targets(runner: ActionRunner, emulator: Any) -> None:
+    lines = ["apiVersion: connectorctl/v1", "kind: Config", "paths: [connectors/]", "targets:"]
+    for name in ("staging", "production"):
+        lines += [
+            f"  {name}:",
+            f"    connectUrl: {emulator.url}",
+            f"    authUrl: {emulator.url}/oauth/token",
+            f"    projectKey: {emulator.project_key}",
+            "    credentials: {clientId: CTP_CLIENT_ID, clientSecret: CTP_CLIENT_SECRET}",
+        ]
+    runner.write("connectorctl.yaml", "\n".join(lines) + "\n")
+    (runner.workspace / ".git").mkdir(exist_ok=True)
+
+
+def test_all_targets_plans_every_target_in_one_summary(runner: ActionRunner, emulator: Any) -> None:
+    _two_targets(runner, emulator)
+    run = runner.run(command="plan", **{"all-targets": "true"})
+    assert run.succeeded, run.stdout + run.stderr
+    assert (run.outputs["exitcode"], run.outputs["has-changes"]) == ("2", "true")
+    summary = run.summary_file()
+    assert "## Target <code>staging</code>" in summary
+    assert "## Target <code>production</code>" in summary
+    plans = json.loads(Path(run.outputs["plan-file"]).read_text(encoding="utf-8"))
+    assert [p["target"]["name"] for p in plans["targets"]] == ["staging", "production"]
+
+
+def test_target_input_selects_one_target_and_all_targets_is_refused_for_apply(
+    runner: ActionRunner, emulator: Any
+) -> None:
+    _two_targets(runner, emulator)
+    run = runner.run(command="plan", target="production")
+    assert run.succeeded, run.stdout + run.stderr
+    plan = json.loads(Path(run.outputs["plan-file"]).read_text(encoding="utf-8"))
+    assert plan["target"]["name"] == "production"
+    refused = runner.run(command="apply", **{"all-targets": "true"})
+    assert refused.failed_step == "Fail on errors"
+    assert "::error::all-targets is for validate and plan; apply one target per job" in (
+        refused.stdout
+    )

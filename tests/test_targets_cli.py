@@ -444,3 +444,15 @@ def test_same_key_for_overlapping_targets_is_a_duplicate_in_every_target(
     for target in ("staging", "production"):
         code, out, _ = run(capsys, "validate", "--target", target)
         assert (code, out) == (1, problem + "1 problem in 1 file\n")
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "github", "json"])
+def test_show_prints_a_planset_as_plan_all_targets_printed_it(
+    projects: dict[str, Project], capsys: Capture, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796140800")
+    code, printed, _ = run(capsys, "plan", "--all-targets", "--format", fmt, "--out", "plans.json")
+    assert code == 0
+    code, shown, _ = run(capsys, "show", "plans.json", "--format", fmt)
+    assert (code, shown) == (0, printed)
+    assert "acme-staging" in shown and "acme-prod" in shown

@@ -47,11 +47,33 @@ def run_plan_file(options: ShowOptions) -> int:
     data = planfile.read_plan_json(options.plan_file)
     if isinstance(data, dict) and "results" in data:
         return _show_result(data, fmt)
-    plan = planfile.plan_from_dict(data)
     color = render.use_color(sys.stdout, env)
-    text = fit_plan(plan, fmt, color=color, limit=min(limits) if limits else None)
-    write(sys.stdout, text)
+    limit = min(limits) if limits else None
+    if isinstance(data, dict) and data.get("kind") == "PlanSet":
+        write(sys.stdout, _fit_planset(options.plan_file, fmt, color=color, limit=limit))
+        return ExitCode.OK
+    plan = planfile.plan_from_dict(data)
+    write(sys.stdout, fit_plan(plan, fmt, color=color, limit=limit))
     return ExitCode.OK
+
+
+def _fit_planset(path: str, fmt: str, *, color: bool, limit: int | None) -> str:
+    """Every target's plan, a section each (as `plan --all-targets` prints them); a size limit
+    is shared out evenly between the targets."""
+    from connectorctl.commands._targets import section_header
+    from connectorctl.planfile import json_text
+    from connectorctl.planset import planset_to_dict, read_plans
+
+    found = read_plans(path)
+    plans = (found,) if isinstance(found, Plan) else found
+    if fmt == "json":
+        return json_text(planset_to_dict(plans))
+    share = None if limit is None else max(1000, limit // max(1, len(plans)) - 200)
+    sections = [
+        section_header(plan.target.name, fmt) + fit_plan(plan, fmt, color=color, limit=share)
+        for plan in plans
+    ]
+    return "\n".join(sections)
 
 
 def _show_result(document: dict[str, object], fmt: str) -> int:
