@@ -557,3 +557,31 @@ def test_a_refused_request_after_a_create_says_earlier_requests_were_applied() -
     assert (outcome.result, outcome.note, outcome.requests) == (
         Result.FAILED, "InvalidInput: bad; earlier requests were applied", 2,
     )  # fmt: skip
+
+
+def test_an_answered_409_is_foreign_even_when_it_looks_like_ours(
+    client: ConnectClient, api: Any
+) -> None:
+    api.admin("POST", "seed", BASE)
+    wanted = [desired(name="Payments")]
+    plan = plan_for(client, wanted)
+    # someone else makes exactly our change first: version 2 with our field in place
+    api.admin("POST", "edit", {"key": KEY, "actions": [{"action": "setName", "name": "Payments"}]})
+    outcome = run(client, wanted, plan, reviewed=False)
+    assert (outcome.result, outcome.failed, outcome.retries) == (Result.UPDATED, False, 1)
+    assert outcome.note == "1 conflict(s) resolved"
+    assert counters(api)["update"] == 1  # the 409; the re-diff found nothing left to send
+
+
+def test_retries_that_run_out_with_nothing_landed_fail_without_resending(
+    client: ConnectClient, api: Any
+) -> None:
+    api.admin("POST", "seed", BASE)
+    wanted = [desired(name="Payments")]
+    plan = plan_for(client, wanted)
+    api.admin("POST", "faults", {"routes": {"update": {"502": 1.0}}})
+    result = execute_plan(client, plan, desired_index(wanted), ApplySettings())
+    (outcome,) = result.outcomes
+    assert (outcome.result, outcome.failed) == (Result.FAILED, True)
+    assert outcome.note == "BadGateway: Bad gateway."
+    assert counters(api) == {"create": 0, "update": 5, "get": 2}  # plan read + one re-read
