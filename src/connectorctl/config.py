@@ -96,6 +96,8 @@ class PlanOptions:
     detailed_exitcode: bool = False
     retry_failed: bool = False
     project: ProjectOptions = ProjectOptions()
+    redeploy: tuple[str, ...] = ()  # Deployment keys whose secured values are sent again
+    allow_replace: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,12 @@ class ApplyOptions:
     output_format: str = "auto"
     auto_approve: bool = False
     wait: bool = False
-    timeout: float = 600.0
+    timeout: float = 1800.0  # --wait, and dependency waits with or without it
     parallelism: int = 8
     retry_failed: bool = False
     project: ProjectOptions = ProjectOptions()
+    redeploy: tuple[str, ...] = ()
+    allow_replace: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ import difflib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from connectorctl.api.remote import RemoteState, fetch_remote
+from connectorctl.api.remote import RemoteState, fetch_kinds, fetch_remote
 from connectorctl.api.session import Session
 from connectorctl.config import Selection
 from connectorctl.errors import ManifestError, UsageError
-from connectorctl.model import Desired, Plan, Problem
+from connectorctl.model import MANIFEST_KIND, Desired, Plan, Problem
 
 
 @dataclass(frozen=True)
@@ -90,11 +90,23 @@ def build_plan(
     created_at: str,
     retry_failed: bool = False,
     elsewhere: Collection[str] = (),
+    redeploy: Collection[str] = (),
+    allow_replace: bool = False,
 ) -> PlanResult:
-    """Read the live state of the desired connectors and diff: the one plan pipeline."""
+    """Read the live state of every kind in play and diff: the one plan pipeline."""
+    from connectorctl.kinds import PlanContext
     from connectorctl.planning import make_plan
 
-    remote = fetch_remote(session.client, [d.key for d in desired], by_key=by_key)
+    connectors = [d.key for d in desired if d.kind == MANIFEST_KIND]
+    remote = fetch_remote(session.client, connectors, by_key=by_key)
+    kinds = fetch_kinds(session.client, desired, by_key=by_key, staged=remote.by_key)
+    _check_redeploy(desired, redeploy)
+    context = PlanContext(
+        retry_failed=retry_failed,
+        allow_replace=allow_replace,
+        redeploy=frozenset(redeploy),
+        project_key=session.target.project_key,
+    )
     plan = make_plan(
         desired,
         remote.by_key,
@@ -102,8 +114,20 @@ def build_plan(
         created_at=created_at,
         unmanaged=_without(remote.unmanaged, elsewhere),
         retry_failed=retry_failed,
+        remote_by_kind=kinds.by_kind,
+        context=context,
     )
     return PlanResult(plan=plan, desired=tuple(desired), remote=remote)
+
+
+def _check_redeploy(desired: Sequence[Desired], redeploy: Collection[str]) -> None:
+    """`--redeploy KEY` must name a Deployment manifest in play."""
+    known = {d.key for d in desired if d.kind == "Deployment"}
+    unknown = [k for k in dict.fromkeys(redeploy) if k not in known]
+    if unknown:
+        raise UsageError(
+            "--redeploy: no Deployment manifest has the key " + ", ".join(map(repr, unknown))
+        )
 
 
 def _without(keys: Sequence[str] | None, elsewhere: Collection[str]) -> tuple[str, ...] | None:

@@ -62,6 +62,7 @@ class ConnectorOutcome:
     lifecycle: str | None = None
     settled: str | None = None
     reports: tuple[ReportEntry, ...] = ()
+    kind: str = "ConnectorStaged"
 
     @property
     def failed(self) -> bool:

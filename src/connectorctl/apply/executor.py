@@ -12,9 +12,9 @@ What happens after the writes (`--wait`, the convergence check) is in `converge.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,10 @@ class ApplySettings:
     stopped: Callable[[], bool] = lambda: False
     wait: float | None = None  # --wait's timeout: a pending review is waited for, then re-planned
     interval: float = 2.0
+    # Dependency waits (a deployment on its connector's release) and deployment follows.
+    timeout: float = 1800.0
+    lookup: Callable[[str], str | None] = os.environ.get  # secured values, at apply time only
+    progress: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,8 @@ def execute_plan(
     """
     settings = settings or ApplySettings()
 
+    from connectorctl.apply.dispatch import run_entries
+
     def one(change: ConnectorChange) -> ConnectorOutcome:
         if settings.stopped() and change.change not in _IDLE:
             return ConnectorOutcome(change.key, Result.INTERRUPTED, id=change.id, error=True,
@@ -97,9 +103,8 @@ def execute_plan(
         reviewed = desired_by_key is None
         return _ConnectorRun(client, change, desired, settings, reviewed=reviewed).run()
 
-    workers = max(1, min(settings.parallelism, len(plan.connectors) or 1))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
-        return ApplyResult(tuple(pool.map(one, plan.connectors)))
+    # Other kinds and the `depends_on` order live in their own modules.
+    return run_entries(client, plan, one, settings, reviewed=desired_by_key is None)
 
 
 _IDLE = (Change.UNCHANGED, Change.BLOCKED)

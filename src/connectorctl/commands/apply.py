@@ -71,6 +71,8 @@ def _make_plan(
         created_at=created_at(env),
         retry_failed=options.retry_failed,
         elsewhere=declared_elsewhere(options.selection, env),
+        redeploy=options.redeploy,
+        allow_replace=options.allow_replace,
     )
     print_notes(result.notes)
     return result.plan
@@ -118,6 +120,9 @@ def _apply(
             retry_failed=options.retry_failed,
             stopped=interrupts.is_set,
             wait=options.timeout if options.wait else None,
+            timeout=options.timeout,
+            lookup=env.get,
+            progress=_stderr_line if options.wait else None,
         )
         result = apply.execute_plan(session.client, plan, desired_by_key, settings)
         if options.wait and not interrupts.is_set():
@@ -134,9 +139,9 @@ def _apply(
 
 def _kinds(plan: Plan) -> list[str]:
     """The resource kinds the plan would write (scopes are checked per kind)."""
-    from connectorctl.api.target import CONNECTOR_STAGED
+    from connectorctl.model import CHANGING
 
-    return [CONNECTOR_STAGED] if plan.connectors else []
+    return list(dict.fromkeys(c.kind for c in plan.connectors if c.change in CHANGING))
 
 
 def _interrupted(result: ApplyResult) -> ApplyResult:
@@ -260,6 +265,10 @@ def _finish(plan: Plan, result: ApplyResult, fmt: str) -> int:
         separator = "" if fmt == "json" else "\n"
         _write(sys.stdout, separator + render_outcomes(plan, result, fmt))
     return ExitCode.PROBLEMS if result.has_errors else ExitCode.OK
+
+
+def _stderr_line(text: str) -> None:
+    _write(sys.stderr, text)
 
 
 def _write(stream: TextIO, text: str) -> None:

@@ -66,6 +66,8 @@ def _plan(target_run: TargetRun, options: PlanOptions, fmt: str) -> PlanResult:
             created_at=planfile.created_at(env),
             retry_failed=options.retry_failed,
             elsewhere=elsewhere,
+            redeploy=options.redeploy,
+            allow_replace=options.allow_replace,
         )
 
 
