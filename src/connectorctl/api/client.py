@@ -143,6 +143,10 @@ class ConnectClient:
         """Whether the granted scopes allow writing `kind` (unknown scopes: the API decides)."""
         return scope_problem(self.granted_scopes(), kind, self.target.project_key, True) is None
 
+    def can_read(self, kind: str) -> bool:
+        """Whether the granted scopes allow reading `kind` (unknown scopes: the API decides)."""
+        return scope_problem(self.granted_scopes(), kind, self.target.project_key, False) is None
+
     def check_scope(self, kind: str, *, write: bool) -> None:
         """Refuse, naming the scope needed, when the token cannot read (or write) `kind`."""
         problem = scope_problem(self.granted_scopes(), kind, self.target.project_key, write)

@@ -117,12 +117,12 @@ def fetch_kinds(
     by_kind: dict[str, dict[str, dict[str, Any]]] = {}
     if deployments:
         client.check_scope(DEPLOYMENT, write=False)
-    if deployments or (tombstones and _may_read(client, DEPLOYMENT)):
+    if deployments or (tombstones and client.can_read(DEPLOYMENT)):
         if by_key and not tombstones:
             keys = [d.key for d in deployments]
             by_kind[DEPLOYMENT] = _read_in_by_key(client, DEPLOYMENTS, keys)
         else:
-            by_kind[DEPLOYMENT] = _read_all_in(client, DEPLOYMENTS)
+            by_kind[DEPLOYMENT] = read_all_in(client, DEPLOYMENTS)
     published, previewed = _referenced(deployments)
     if published:
         by_kind[PUBLISHED] = _read_in_by_key(client, CONNECTORS, published)
@@ -130,13 +130,6 @@ def fetch_kinds(
     if missing:
         by_kind["ConnectorStaged"] = read_by_key(client, missing)
     return KindsState(by_kind=by_kind)
-
-
-def _may_read(client: ConnectClient, kind: str) -> bool:
-    from connectorctl.api.target import scope_problem
-
-    granted = client.granted_scopes()
-    return scope_problem(granted, kind, client.target.project_key, False) is None
 
 
 def _referenced(deployments: Sequence[Any]) -> tuple[list[str], list[str]]:
@@ -151,7 +144,7 @@ def _referenced(deployments: Sequence[Any]) -> tuple[list[str], list[str]]:
     return list(published), list(previewed)
 
 
-def _read_all_in(
+def read_all_in(
     client: ConnectClient, collection: str, *, limit: int = PAGE_LIMIT
 ) -> dict[str, dict[str, Any]]:
     """Every keyed resource of `collection` the paged query reaches, by key."""

@@ -67,6 +67,7 @@ class DeploymentRun:
         self.version = change.version
         self.wrote = False
         self.settled: str | None = None
+        self.last_line = ""
 
     def run(self) -> ConnectorOutcome:
         change = self.change
@@ -111,7 +112,8 @@ class DeploymentRun:
         if self.settings.reviewed and not retry_duplicate and self._live_by_key() is not None:
             raise _Stop(Result.STALE, "stale plan: a deployment with this key now exists")
         body = resolve_secured(draft, self.settings.lookup)
-        deadline = self.settings.clock() + self.settings.timeout
+        begin = self.settings.clock()
+        deadline = begin + self.settings.timeout
         while True:
             try:
                 created = self.client.create_in(DEPLOYMENTS, body, track=self.track)
@@ -122,7 +124,7 @@ class DeploymentRun:
                     break
                 if not retry_duplicate or self.settings.clock() >= deadline:
                     raise
-                self.settings.sleep(self.settings.interval)
+                self.settings.sleep(self._pause(begin))
         self.wrote = True
         self._seen(created)
 
@@ -180,7 +182,8 @@ class DeploymentRun:
     # -- following its status --------------------------------------------------------------
 
     def _until_gone(self) -> None:
-        deadline = self.settings.clock() + self.settings.timeout
+        begin = self.settings.clock()
+        deadline = begin + self.settings.timeout
         while True:
             live = self.client.get_by_id_in(DEPLOYMENTS, str(self.id), track=self.track)
             if live is None:
@@ -192,13 +195,14 @@ class DeploymentRun:
                 note = f"still {live.get('status')} after {self.settings.timeout:g}s (not gone)"
                 raise _Stop(Result.FAILED, note)
             self._progress(f"waiting for deployment {self.change.key} to be gone")
-            self.settings.sleep(self.settings.interval)
+            self.settings.sleep(self._pause(begin))
 
     def _follow(self) -> None:
         """With --wait: until Deployed or Failed (a Failed one is an error with its report)."""
         if not self.settings.wait:
             return
-        deadline = self.settings.clock() + self.settings.timeout
+        begin = self.settings.clock()
+        deadline = begin + self.settings.timeout
         while True:
             live = self._read()
             status = str(live.get("status"))
@@ -212,7 +216,7 @@ class DeploymentRun:
                 note = f"still {status} after {self.settings.timeout:g}s"
                 raise _Stop(Result.FAILED, note)
             self._progress(f"waiting for deployment {self.change.key}: {status}")
-            self.settings.sleep(self.settings.interval)
+            self.settings.sleep(self._pause(begin))
 
     def _log_tail(self) -> str:
         """The last lines of the deprecated logs endpoint, while it answers."""
@@ -258,8 +262,14 @@ class DeploymentRun:
         version = live.get("version")
         self.version = version if isinstance(version, int) else self.version
 
+    def _pause(self, begin: float) -> float:
+        """Short first polls (a fast API answers at once), then every `interval` seconds."""
+        return min(self.settings.interval, 0.05 + (self.settings.clock() - begin) / 4)
+
     def _progress(self, line: str) -> None:
-        if self.settings.progress is not None:
+        """One line per new status, not one per poll."""
+        if self.settings.progress is not None and line != self.last_line:
+            self.last_line = line
             self.settings.progress(line)
 
     def _outcome(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from connectorctl.apply.deletes import delete_connector
 from connectorctl.apply.deployments import (
     KIND as DEPLOYMENT,
 )
@@ -21,7 +22,7 @@ from connectorctl.apply.deployments import (
 from connectorctl.apply.schedule import ScheduleSettings, run_scheduled
 from connectorctl.errors import ApiError
 from connectorctl.kinds.connector_staged.lifecycle import failure, settled_state
-from connectorctl.model import ConnectorChange, Dependency, Plan
+from connectorctl.model import Change, ConnectorChange, Dependency, Plan
 from connectorctl.results import ApplyResult, ConnectorOutcome
 
 if TYPE_CHECKING:
@@ -75,6 +76,8 @@ def run_entries(
     def start(change: ConnectorChange) -> ConnectorOutcome:
         if change.kind == DEPLOYMENT:
             return DeploymentRun(client, change, deployment).run()
+        if change.change is Change.DELETE:
+            return delete_connector(client, change, reviewed=reviewed)
         return connector_run(change)
 
     schedule = ScheduleSettings(

@@ -1,0 +1,361 @@
+"""Deployments end to end: one connector and two deployments (sandbox, production), planned and
+applied against the emulator over real loopback HTTP, under every redeploy semantics and
+secured-read setting the emulator offers for the API's unknowns."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.test_apply_cli import env  # noqa: F401  (the fixture)
+
+from connectorctl.api.client import ConnectClient
+from connectorctl.api.target import resolve_target
+from connectorctl.cli import run_cli
+from connectorctl.config import TargetOptions
+
+CONNECTOR = """\
+apiVersion: connectorctl/v1
+kind: ConnectorStaged
+key: payment-gateway
+name: Payment Gateway
+creator:
+  email: team@acme.example
+repository:
+  url: git@github.com:acme/payment.git
+  tag: {tag}
+release: publish
+"""
+DEPLOYMENT = """\
+apiVersion: connectorctl/v1
+kind: Deployment
+key: payment-gateway-{stage}
+connector:
+  key: payment-gateway
+type: {stage}
+region: {region}
+configurations:
+  - applicationName: service
+    standardConfiguration:
+      LOG_LEVEL: {level}
+      PSP_ENVIRONMENT: {stage}
+    securedConfiguration:
+      PSP_API_KEY: ${{PSP_{upper}_API_KEY}}
+"""
+TOMBSTONE = "apiVersion: connectorctl/v1\nkind: {kind}\nkey: {key}\nstate: absent\n"
+SECRETS = {"PSP_SANDBOX_API_KEY": "sbx-Secret-0001", "PSP_PRODUCTION_API_KEY": "prd-Secret-0002"}
+SANDBOX, PRODUCTION = "payment-gateway-sandbox", "payment-gateway-production"
+FAST = {"queued_delay": 0, "deploying_delay": 0, "undeploying_delay": 0}
+
+
+def write_connector(tag: str = "v1.0.0") -> None:
+    Path("repo").mkdir(exist_ok=True)
+    Path("repo/payment.yaml").write_text(CONNECTOR.format(tag=tag), encoding="utf-8")
+
+
+def write_deployment(stage: str, *, level: str = "info", region: str = "europe-west1.gcp") -> None:
+    text = DEPLOYMENT.format(stage=stage, upper=stage.upper(), level=level, region=region)
+    Path(f"repo/{stage}.yaml").write_text(text, encoding="utf-8")
+
+
+def write_repository() -> None:
+    write_connector()
+    write_deployment("sandbox")
+    write_deployment("production")
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = run_cli(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def rows(out: str) -> dict[str, str]:
+    """KEY → RESULT of the apply table."""
+    found = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].startswith("payment-gateway"):
+            found.setdefault(parts[0], parts[1])
+    return found
+
+
+@pytest.fixture
+def deploy_env(env: Any, monkeypatch: pytest.MonkeyPatch) -> Any:  # noqa: F811
+    """The emulator with instant deployment phases and the secured variables set."""
+    env.admin("POST", "deployments/settings", FAST)
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def live(deploy_env: Any) -> Iterator[ConnectClient]:
+    """Our client, reading what the emulator holds."""
+    target = resolve_target(TargetOptions(), deploy_env.env())
+    with ConnectClient(target) as client:
+        yield client
+
+
+def deployment(client: ConnectClient, key: str) -> dict[str, Any] | None:
+    return client.get_by_key_in("{projectKey}/deployments", key)
+
+
+def values(found: dict[str, Any] | None, name: str) -> dict[str, str]:
+    assert found is not None
+    app = found["applications"][0]
+    return {entry["key"]: entry["value"] for entry in app[name]}
+
+
+def test_create_all_in_one_apply_then_no_changes(
+    deploy_env: Any, live: ConnectClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_repository()
+    code, out, _ = cli(capsys, "apply", "repo", "--auto-approve")
+    assert code == 0, out
+    assert rows(out) == {"payment-gateway": "created", PRODUCTION: "created", SANDBOX: "created"}
+    connector = live.get_by_key("payment-gateway")
+    assert connector is not None and connector["status"] == "Published"
+    for key in (SANDBOX, PRODUCTION):
+        found = deployment(live, key)
+        assert found is not None
+        assert found["connector"]["version"] == connector["version"]
+    code, out, _ = cli(capsys, "plan", "repo", "--detailed-exitcode")
+    assert code == 0, out
+
+
+@pytest.mark.parametrize("semantics", ["merge", "replace"])
+@pytest.mark.parametrize("secured_read", ["mask", "echo"])
+def test_the_life_of_two_deployments(
+    deploy_env: Any,
+    live: ConnectClient,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    semantics: str,
+    secured_read: str,
+) -> None:
+    deploy_env.admin(
+        "POST", "deployments/settings",
+        {"redeploy_semantics": semantics, "secured_read": secured_read},
+    )  # fmt: skip
+    write_repository()
+    assert cli(capsys, "apply", "repo", "--auto-approve")[0] == 0
+
+    # A new tag: the connector is published again, then both deployments follow it.
+    write_connector("v1.1.0")
+    code, out, _ = cli(capsys, "plan", "repo", "--format", "json")
+    plan = json.loads(out)
+    redeploys = [c for c in plan["connectors"] if c.get("kind") == "Deployment"]
+    assert [c["change"] for c in redeploys] == ["update", "update"]
+    assert [c["actions"][0]["updateConnector"] for c in redeploys] == [True, True]
+    assert redeploys[0]["depends_on"] == [
+        {"kind": "ConnectorStaged", "key": "payment-gateway", "until": "settled"}
+    ]
+    code, out, _ = cli(capsys, "apply", "repo", "--auto-approve")
+    assert code == 0, out
+    assert rows(out) == {
+        "payment-gateway": "updated",
+        PRODUCTION: "redeployed",
+        SANDBOX: "redeployed",
+    }
+    connector = live.get_by_key("payment-gateway")
+    assert connector is not None
+    for key in (SANDBOX, PRODUCTION):
+        found = deployment(live, key)
+        assert found is not None and found["connector"]["version"] == connector["version"]
+    assert cli(capsys, "plan", "repo", "--detailed-exitcode")[0] == 0
+
+    # One standard value: one redeploy, carrying the whole configuration.
+    write_deployment("sandbox", level="debug")
+    code, out, _ = cli(capsys, "apply", "repo", "--auto-approve")
+    assert rows(out) == {"payment-gateway": "unchanged", PRODUCTION: "unchanged",
+                         SANDBOX: "redeployed"}  # fmt: skip
+    sandbox = deployment(live, SANDBOX)
+    assert values(sandbox, "standardConfiguration") == {
+        "LOG_LEVEL": "debug",
+        "PSP_ENVIRONMENT": "sandbox",
+    }
+    if secured_read == "echo":
+        assert values(sandbox, "securedConfiguration") == {"PSP_API_KEY": "sbx-Secret-0001"}
+    else:
+        assert values(sandbox, "securedConfiguration") == {"PSP_API_KEY": "****"}
+
+    # A new secured value: no diff (never perpetual); --redeploy sends it.
+    monkeypatch.setenv("PSP_SANDBOX_API_KEY", "sbx-Secret-0003")
+    code, out, _ = cli(capsys, "plan", "repo", "--detailed-exitcode")
+    assert code == 0, out
+    assert f"use --redeploy {SANDBOX} to send them" in out
+    code, out, _ = cli(capsys, "apply", "repo", "--auto-approve", "--redeploy", SANDBOX)
+    assert code == 0, out
+    assert rows(out)[SANDBOX] == "redeployed"
+    if secured_read == "echo":
+        assert values(deployment(live, SANDBOX), "securedConfiguration") == {
+            "PSP_API_KEY": "sbx-Secret-0003"
+        }
+
+    # Another region: refused without --allow-replace, replaced with it.
+    write_deployment("production", region="us-central1.gcp")
+    code, out, _ = cli(capsys, "plan", "repo")
+    assert code == 1
+    assert "needs --allow-replace" in out
+    code, out, _ = cli(capsys, "apply", "repo", "--auto-approve", "--allow-replace")
+    assert code == 0, out
+    assert rows(out)[PRODUCTION] == "replaced"
+    production = deployment(live, PRODUCTION)
+    assert production is not None and production["deployedRegion"] == "us-central1.gcp"
+    assert cli(capsys, "plan", "repo", "--detailed-exitcode")[0] == 0
+
+
+def test_a_failed_deployment_is_an_error_with_its_report(
+    deploy_env: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_repository()
+    assert cli(capsys, "apply", "repo", "--auto-approve")[0] == 0
+    deploy_env.admin("POST", "deployments/settings", {"deploy_outcome": "failed"})
+    write_deployment("sandbox", level="debug")
+    code, out, _ = cli(capsys, "apply", "repo", "--auto-approve", "--wait", "--timeout", "30")
+    assert code == 1
+    assert rows(out)[SANDBOX] == "failed"
+    assert "deployment Failed: Deployment build failed" in out
+    assert "last log lines:" in out
+    # Nothing new to send: the next plan says so, as an error.
+    code, out, _ = cli(capsys, "plan", "repo")
+    assert code == 1
+    assert "the deployment is Failed (Deployment build failed)" in out
+
+
+def test_tombstones_delete_the_deployments_before_their_connector(
+    deploy_env: Any, live: ConnectClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deploy_env.admin("POST", "deployments/settings", {"undeploying_delay": 0.3})
+    write_repository()
+    assert cli(capsys, "apply", "repo", "--auto-approve")[0] == 0
+    # Unlisted meanwhile (a listed connector is unlisted by one run and deleted by the next).
+    deploy_env.admin("POST", "edit", {"key": "payment-gateway", "actions": [{"action": "unlist"}]})
+    for name, kind, key in (
+        ("payment.yaml", "ConnectorStaged", "payment-gateway"),
+        ("sandbox.yaml", "Deployment", SANDBOX),
+        ("production.yaml", "Deployment", PRODUCTION),
+    ):
+        Path("repo", name).write_text(TOMBSTONE.format(kind=kind, key=key), encoding="utf-8")
+    code, out, err = cli(capsys, "apply", "repo", "--auto-approve", "--debug")
+    assert code == 0, out + err
+    assert rows(out) == {"payment-gateway": "deleted", PRODUCTION: "deleted", SANDBOX: "deleted"}
+    assert deployment(live, SANDBOX) is None and deployment(live, PRODUCTION) is None
+    assert live.get_by_key("payment-gateway") is None
+    lines = err.splitlines()
+    connector_delete = next(
+        i for i, line in enumerate(lines) if line.startswith("> DELETE") and "/drafts/" in line
+    )
+    before = lines[:connector_delete]
+    deletes = [line for line in before if re.match(r"> DELETE \S+/deployments/", line)]
+    assert len(deletes) == 2
+    assert sum(1 for line in before if line.startswith("< 404")) == 2  # both gone first
+
+
+def test_an_unset_secured_variable_fails_only_that_deployment(
+    deploy_env: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PSP_PRODUCTION_API_KEY")
+    write_repository()
+    code, out, _ = cli(capsys, "apply", "repo", "--auto-approve")
+    assert code == 1
+    assert rows(out) == {"payment-gateway": "created", PRODUCTION: "failed", SANDBOX: "created"}
+    assert "secured value variable(s) not set: PSP_PRODUCTION_API_KEY" in out
+
+
+def test_a_deployment_is_blocked_when_its_connector_release_fails(
+    deploy_env: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deploy_env.admin("POST", "script", {"key": "payment-gateway", "publish": "failed"})
+    write_repository()
+    code, out, _ = cli(capsys, "apply", "repo", "--auto-approve")
+    assert code == 1
+    found = rows(out)
+    assert found[SANDBOX] == "blocked" and found[PRODUCTION] == "blocked"
+    assert "blocked: waits for ConnectorStaged/payment-gateway" in out
+
+
+def test_a_saved_plan_keeps_the_order(
+    deploy_env: Any, live: ConnectClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_repository()
+    assert cli(capsys, "plan", "repo", "--out", "plan.json")[0] == 0
+    code, out, _ = cli(capsys, "apply", "--plan", "plan.json")
+    assert code == 0, out
+    assert rows(out) == {"payment-gateway": "created", PRODUCTION: "created", SANDBOX: "created"}
+    assert deployment(live, SANDBOX) is not None
+
+
+def test_without_deployment_scopes_the_plan_names_the_scope(
+    deploy_env: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in deploy_env.env("emulator-viewer").items():
+        monkeypatch.setenv(name, value)
+    write_repository()
+    code, _, err = cli(capsys, "plan", "repo")
+    assert code == 1
+    assert "grant view_connectors_deployments:" in err
+
+
+def test_secured_values_appear_in_no_output(
+    deploy_env: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deploy_env.admin("POST", "deployments/settings", {"secured_read": "echo"})
+    write_repository()
+    seen = []
+    for fmt in ("text", "markdown", "github", "json"):
+        seen.append(cli(capsys, "plan", "repo", "--format", fmt, "--out", "plan.json", "--debug"))
+    seen.append((0, Path("plan.json").read_text(encoding="utf-8"), ""))
+    seen.append(cli(capsys, "apply", "repo", "--auto-approve", "--format", "json", "--debug"))
+    seen.append(cli(capsys, "apply", "repo", "--auto-approve", "--redeploy", SANDBOX, "--debug"))
+    seen.append(cli(capsys, "show", "--key", SANDBOX, "--kind", "Deployment", "--debug"))
+    seen.append(cli(capsys, "export", "--output-dir", "exported", "--debug"))
+    exported = sorted(Path("exported").rglob("*.yaml"))
+    seen.extend((0, p.read_text(encoding="utf-8"), "") for p in exported)
+    assert [code for code, _, _ in seen] == [0] * len(seen)
+    assert [p.as_posix() for p in exported] == [
+        "exported/deployments/payment-gateway-production.yaml",
+        "exported/deployments/payment-gateway-sandbox.yaml",
+        "exported/payment-gateway.yaml",
+    ]
+    text = "\n".join(out + err for _, out, err in seen)
+    assert "PSP_SANDBOX_API_KEY" in text
+    for value in SECRETS.values():
+        assert value not in text
+
+
+def test_export_writes_deployment_manifests_that_plan_empty(
+    deploy_env: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_repository()
+    assert cli(capsys, "apply", "repo", "--auto-approve")[0] == 0
+    code, _, err = cli(capsys, "export", "--output-dir", "exported")
+    assert code == 0
+    assert "exported 2 deployment(s) to exported/deployments" in err
+    assert (
+        "set these variables to the secured values before apply: "
+        "PAYMENT_GATEWAY_PRODUCTION_SERVICE_PSP_API_KEY, PAYMENT_GATEWAY_SANDBOX_SERVICE_PSP_API_KEY"
+    ) in err
+    text = Path("exported/deployments/payment-gateway-sandbox.yaml").read_text(encoding="utf-8")
+    assert "PSP_API_KEY: ${PAYMENT_GATEWAY_SANDBOX_SERVICE_PSP_API_KEY}" in text
+    assert "LOG_LEVEL: info" in text
+    code, out, _ = cli(capsys, "plan", "exported", "--detailed-exitcode")
+    assert code == 0, out
+
+
+def test_show_a_live_deployment(deploy_env: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    write_repository()
+    assert cli(capsys, "apply", "repo", "--auto-approve")[0] == 0
+    code, out, _ = cli(capsys, "show", "--key", SANDBOX, "--kind", "Deployment", "--format", "json")
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["key"] == SANDBOX
+    assert shown["status"] == "Deployed"
+    code, _, err = cli(capsys, "show", "--key", "payment-gateway-sandbx", "--kind", "Deployment")
+    assert code == 1
+    assert f"did you mean '{SANDBOX}'" in err
