@@ -339,7 +339,8 @@ def test_export_writes_deployment_manifests_that_plan_empty(
     assert "exported 2 deployment(s) to exported/deployments" in err
     assert (
         "set these variables to the secured values before apply: "
-        "PAYMENT_GATEWAY_PRODUCTION_SERVICE_PSP_API_KEY, PAYMENT_GATEWAY_SANDBOX_SERVICE_PSP_API_KEY"
+        "PAYMENT_GATEWAY_PRODUCTION_SERVICE_PSP_API_KEY, "
+        "PAYMENT_GATEWAY_SANDBOX_SERVICE_PSP_API_KEY"
     ) in err
     text = Path("exported/deployments/payment-gateway-sandbox.yaml").read_text(encoding="utf-8")
     assert "PSP_API_KEY: ${PAYMENT_GATEWAY_SANDBOX_SERVICE_PSP_API_KEY}" in text
