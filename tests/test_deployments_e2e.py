@@ -360,3 +360,22 @@ def test_show_a_live_deployment(deploy_env: Any, capsys: pytest.CaptureFixture[s
     code, _, err = cli(capsys, "show", "--key", "payment-gateway-sandbx", "--kind", "Deployment")
     assert code == 1
     assert f"did you mean '{SANDBOX}'" in err
+
+
+def test_the_examples_deploy_on_the_embedded_emulator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.setenv("PSP_PRODUCTION_API_KEY", "prd-Secret-0002")
+    monkeypatch.setenv("PSP_SANDBOX_API_KEY", "sbx-Secret-0001")
+    paths = [str(examples / "connectors"), str(examples / "deployments")]
+    code, out, _ = cli(capsys, "apply", *paths, "--emulator", "--auto-approve")
+    assert code == 0, out
+    assert out.endswith("Apply: 7 created\n")
+    assert rows(out) == {"payment-gateway-production": "created",
+                         "payment-gateway-sandbox": "created"}  # fmt: skip
+    code, out, _ = cli(capsys, "plan", *paths, "--emulator", "--detailed-exitcode")
+    assert code == 0, out
+    assert out.endswith("No changes. 7 unchanged, 0 blocked, 0 unmanaged.\n")

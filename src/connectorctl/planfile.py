@@ -252,7 +252,9 @@ def _check_schema(data: Any) -> None:
 
     error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
     if error is not None:
-        raise PlanFileError(f"invalid plan at {error.json_path}: {_short(error.message)}")
+        # A message quotes the offending value, which may be anything (a secret pasted by hand).
+        message = error.message.replace(repr(error.instance), "the value")
+        raise PlanFileError(f"invalid plan at {error.json_path}: {_short(message)}")
 
 
 def _check_consistency(plan: Plan, summary: Mapping[str, Any]) -> None:

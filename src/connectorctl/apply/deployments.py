@@ -264,7 +264,7 @@ class DeploymentRun:
 
     def _pause(self, begin: float) -> float:
         """Short first polls (a fast API answers at once), then every `interval` seconds."""
-        return min(self.settings.interval, 0.05 + (self.settings.clock() - begin) / 4)
+        return min(self.settings.interval, 0.1 + (self.settings.clock() - begin) / 2)
 
     def _progress(self, line: str) -> None:
         """One line per new status, not one per poll."""

@@ -88,7 +88,7 @@ class _Scheduler:
         return tuple(self.outcomes[(e.kind, e.key)] for e in self.entries)
 
     def _pause(self) -> float:
-        return min(self.settings.interval, 0.05 + (self.settings.clock() - self.begin) / 4)
+        return min(self.settings.interval, 0.1 + (self.settings.clock() - self.begin) / 2)
 
     def _verdict(self, entry: ConnectorChange) -> str | ConnectorOutcome:
         """Go, wait, or the outcome it ends with without starting."""
