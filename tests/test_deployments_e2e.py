@@ -379,3 +379,28 @@ def test_the_examples_deploy_on_the_embedded_emulator(
     code, out, _ = cli(capsys, "plan", *paths, "--emulator", "--detailed-exitcode")
     assert code == 0, out
     assert out.endswith("No changes. 7 unchanged, 0 blocked, 0 unmanaged.\n")
+
+
+def test_apply_without_the_deployment_write_scope_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from connectorctl.emulator.server import start_emulator
+
+    client = "reader:reader-secret:manage_connectors view_connectors_deployments"
+    with start_emulator(clients=[client]) as running:
+        monkeypatch.chdir(tmp_path)
+        for name in ("GITHUB_ACTIONS", "CTP_REGION", "CTP_SCOPES"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in {
+            "CTP_CLIENT_ID": "reader", "CTP_CLIENT_SECRET": "reader-secret",
+            "CTP_PROJECT_KEY": running.project_key, "CTP_AUTH_URL": f"{running.url}/oauth/token",
+            "CTP_CONNECT_URL": running.url, **SECRETS,
+        }.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        write_repository()
+        assert cli(capsys, "plan", "repo")[0] == 0
+        code, out, err = cli(capsys, "apply", "repo", "--auto-approve")
+        assert code == 1
+        assert "no scope to write Deployment" in err
+        assert "grant manage_connectors_deployments:" in err
+        assert "KEY " not in out  # refused before any write: no result table

@@ -28,6 +28,7 @@ CONNECTORS = "connectors"
 STAGED = "connectors/drafts"
 SETTLED_STATUSES = frozenset({"Deployed", "Failed"})
 LOG_LINES = 5
+STANDARD = "standardConfiguration"
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class DeploymentRun:
         self.wrote = False
         self.settled: str | None = None
         self.last_line = ""
+        self.unconverged = ""
 
     def run(self) -> ConnectorOutcome:
         change = self.change
@@ -84,6 +86,8 @@ class DeploymentRun:
         except ApiError as exc:
             note = _api_text(exc) + ("; earlier requests were applied" if self.wrote else "")
             return self._outcome(Result.FAILED, note, error=True)
+        if self.unconverged:
+            return self._outcome(result, self.unconverged, error=True)
         return self._outcome(result, "")
 
     def _write(self) -> Result:
@@ -127,6 +131,9 @@ class DeploymentRun:
                 self.settings.sleep(self._pause(begin))
         self.wrote = True
         self._seen(created)
+        self._check_values(
+            body.get("configurations") or (), body.get("globalConfiguration"), created
+        )
 
     def _latest_connector(self, draft: dict[str, Any]) -> dict[str, Any]:
         """After this run's release settled, the draft names the connector's version now."""
@@ -155,6 +162,9 @@ class DeploymentRun:
                 live = self._read()
         self.wrote = True
         self._seen(fresh)
+        for action in actions:
+            apps = action.get("configurationValues") or ()
+            self._check_values(apps, action.get("globalConfiguration"), fresh)
 
     def _delete(self) -> None:
         if self.settings.reviewed:
@@ -178,6 +188,26 @@ class DeploymentRun:
             raise _Stop(
                 Result.FAILED, f"removed before recreated: the create failed: {why}"
             ) from exc
+
+    def _check_values(self, apps: Any, glob: Any, live: Mapping[str, Any]) -> None:
+        """The standard values sent must read back: anything else "did not converge"."""
+        live_apps = {
+            a.get("applicationName"): a
+            for a in live.get("applications") or ()
+            if isinstance(a, Mapping)
+        }
+        sent = [(f"configurations.{a['applicationName']}", a, live_apps.get(a["applicationName"]))
+                for a in apps]  # fmt: skip
+        if glob is not None:
+            sent.append(("globalConfiguration", glob, live.get("globalConfiguration")))
+        left = [
+            f"{where}.{STANDARD}.{key}"
+            for where, declared, found in sent
+            for key, value in _pairs(declared.get(STANDARD)).items()
+            if _pairs((found or {}).get(STANDARD)).get(key) != value
+        ]
+        if left:
+            self.unconverged = "did not converge: " + ", ".join(left)
 
     # -- following its status --------------------------------------------------------------
 
@@ -327,3 +357,12 @@ def _api_text(exc: ApiError) -> str:
     message = str(exc)
     _, sep, tail = message.partition(f"{exc.status} ") if exc.status else ("", "", "")
     return tail if sep else message
+
+
+def _pairs(entries: Any) -> dict[str, Any]:
+    """`[{key, value}]` → {key: value} (anything else: empty)."""
+    return {
+        e["key"]: e.get("value")
+        for e in (entries if isinstance(entries, list) else ())
+        if isinstance(e, Mapping) and isinstance(e.get("key"), str)
+    }
