@@ -215,10 +215,14 @@ def test_a_failed_deployment_is_an_error_with_its_report(
 ) -> None:
     write_repository()
     assert cli(capsys, "apply", "repo", "--auto-approve")[0] == 0
-    deploy_env.admin("POST", "deployments/settings", {"deploy_outcome": "failed"})
+    deploy_env.admin(
+        "POST", "deployments/settings", {"deploy_outcome": "failed", "deploying_delay": 0.3}
+    )
+    deploy_env.admin("POST", "clock", {"advance": 1})  # the first runs end under the new delay
     write_deployment("sandbox", level="debug")
-    code, out, _ = cli(capsys, "apply", "repo", "--auto-approve", "--wait", "--timeout", "30")
+    code, out, err = cli(capsys, "apply", "repo", "--auto-approve", "--wait", "--timeout", "30")
     assert code == 1
+    assert err.count(f"waiting for deployment {SANDBOX}: Deploying\n") == 1
     assert rows(out)[SANDBOX] == "failed"
     assert "deployment Failed: Deployment build failed" in out
     assert "last log lines:" in out
