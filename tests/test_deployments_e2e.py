@@ -408,3 +408,22 @@ def test_apply_without_the_deployment_write_scope_writes_nothing(
         assert "no scope to write Deployment" in err
         assert "grant manage_connectors_deployments:" in err
         assert "KEY " not in out  # refused before any write: no result table
+
+
+def test_a_deployment_may_share_its_connector_key(
+    deploy_env: Any, live: ConnectClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_connector()
+    text = DEPLOYMENT.format(
+        stage="sandbox", upper="SANDBOX", level="info", region="europe-west1.gcp"
+    )
+    text = text.replace("key: payment-gateway-sandbox", "key: payment-gateway")
+    Path("repo/sandbox.yaml").write_text(text, encoding="utf-8")
+    code, out, _ = cli(capsys, "apply", "repo", "--auto-approve", "--wait")
+    assert code == 0, out
+    table = [line.split()[:2] for line in out.splitlines() if line.startswith("payment-gateway ")]
+    assert table[:2] == [["payment-gateway", "created"], ["payment-gateway", "created"]]
+    assert "publish: Published" in out
+    found = deployment(live, "payment-gateway")
+    assert found is not None and found["status"] == "Deployed"
+    assert cli(capsys, "plan", "repo", "--detailed-exitcode")[0] == 0

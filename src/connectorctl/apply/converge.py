@@ -49,8 +49,9 @@ def wait_for_lifecycle(
 ) -> ApplyResult:
     """Poll each connector that got a lifecycle action until it settles or the timeout passes."""
     settings = settings or WaitSettings()
-    outcomes = {o.key: o for o in result.outcomes}
-    waiting = {o.key for o in result.outcomes if o.lifecycle and o.id and not o.failed}
+    # Connectors only (a Deployment may share a connector's key; its run follows it itself).
+    outcomes = {o.key: o for o in result.outcomes if o.kind == MANIFEST_KIND}
+    waiting = {key for key, o in outcomes.items() if o.lifecycle and o.id and not o.failed}
     start = settings.clock()
     last_line = start
     while waiting:
@@ -73,7 +74,9 @@ def wait_for_lifecycle(
             outcomes[key] = not_verified(outcomes[key], "interrupted while waiting")
         else:
             outcomes[key] = _timed_out(outcomes[key], settings.timeout)
-    return ApplyResult(tuple(outcomes[o.key] for o in result.outcomes))
+    return ApplyResult(
+        tuple(outcomes[o.key] if o.kind == MANIFEST_KIND else o for o in result.outcomes)
+    )
 
 
 def _progress_line(
