@@ -427,3 +427,23 @@ def test_a_deployment_may_share_its_connector_key(
     found = deployment(live, "payment-gateway")
     assert found is not None and found["status"] == "Deployed"
     assert cli(capsys, "plan", "repo", "--detailed-exitcode")[0] == 0
+
+
+def test_a_new_deployment_in_the_run_that_releases_gets_the_new_version(
+    deploy_env: Any, live: ConnectClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_connector()
+    assert cli(capsys, "apply", "repo", "--auto-approve")[0] == 0
+    first = live.get_by_key("payment-gateway")
+    write_connector("v2.0.0")
+    write_deployment("sandbox")
+    code, out, _ = cli(capsys, "plan", "repo", "--format", "json")
+    entry = json.loads(out)["connectors"][1]
+    assert entry["draft"]["connector"] == {"key": "payment-gateway"}
+    code, out, _ = cli(capsys, "apply", "repo", "--auto-approve")
+    assert code == 0, out
+    connector = live.get_by_key("payment-gateway")
+    found = deployment(live, SANDBOX)
+    assert first is not None and connector is not None and found is not None
+    assert connector["version"] > first["version"]
+    assert found["connector"]["version"] == connector["version"]

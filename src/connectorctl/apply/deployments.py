@@ -111,7 +111,7 @@ class DeploymentRun:
 
     def _create(self, *, retry_duplicate: bool = False) -> None:
         draft = dict(self.change.draft or {})
-        if self.change.depends_on:
+        if self.change.depends_on and "version" not in (draft.get("connector") or {}):
             draft = self._latest_connector(draft)
         if self.settings.reviewed and not retry_duplicate and self._live_by_key() is not None:
             raise _Stop(Result.STALE, "stale plan: a deployment with this key now exists")
