@@ -447,3 +447,70 @@ def test_a_new_deployment_in_the_run_that_releases_gets_the_new_version(
     assert first is not None and connector is not None and found is not None
     assert connector["version"] > first["version"]
     assert found["connector"]["version"] == connector["version"]
+
+
+def test_a_replace_whose_create_fails_says_it_removed_the_deployment(
+    deploy_env: Any, live: ConnectClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_repository()
+    assert cli(capsys, "apply", "repo", "--auto-approve")[0] == 0
+    deploy_env.admin("POST", "deployments/settings", {"production_enabled": False})
+    write_deployment("production", region="us-central1.gcp")
+    code, out, _ = cli(capsys, "apply", "repo", "--auto-approve", "--allow-replace")
+    assert code == 1
+    assert rows(out)[PRODUCTION] == "failed"
+    assert "removed before recreated: the create failed: DeploymentProductionDeactivated" in out
+    assert deployment(live, PRODUCTION) is None
+
+
+def test_a_replace_with_an_unset_secret_deletes_nothing(
+    deploy_env: Any,
+    live: ConnectClient,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_repository()
+    assert cli(capsys, "apply", "repo", "--auto-approve")[0] == 0
+    monkeypatch.delenv("PSP_PRODUCTION_API_KEY")
+    write_deployment("production", region="us-central1.gcp")
+    code, out, _ = cli(capsys, "apply", "repo", "--auto-approve", "--allow-replace")
+    assert code == 1
+    assert "secured value variable(s) not set: PSP_PRODUCTION_API_KEY" in out
+    found = deployment(live, PRODUCTION)
+    assert found is not None and found["deployedRegion"] == "europe-west1.gcp"
+
+
+def test_without_deployment_scopes_a_published_connector_is_not_deleted(
+    deploy_env: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_connector()
+    assert cli(capsys, "apply", "repo", "--auto-approve")[0] == 0
+    deploy_env.admin("POST", "edit", {"key": "payment-gateway", "actions": [{"action": "unlist"}]})
+    for name, value in deploy_env.env("emulator-viewer").items():
+        monkeypatch.setenv(name, value)
+    Path("repo/payment.yaml").write_text(
+        TOMBSTONE.format(kind="ConnectorStaged", key="payment-gateway"), encoding="utf-8"
+    )
+    code, out, _ = cli(capsys, "plan", "repo")
+    assert code == 1
+    assert "cannot see this project's Deployments (grant view_connectors_deployments)" in out
+
+
+def test_deployments_are_read_page_by_page(deploy_env: Any, live: ConnectClient) -> None:
+    from connectorctl.api.remote import read_all_in
+
+    connector = {"key": "payment-gateway", "name": "P", "creator": {"email": "a@b.example"},
+                 "repository": {"url": "git@github.com:acme/p.git", "tag": "v1"}}  # fmt: skip
+    created = live.create(connector)
+    live.update(created["id"], created["version"], [{"action": "publish", "certification": False}])
+    for index in range(3):
+        live.create_in("{projectKey}/deployments", {
+            "key": f"dep-{index}", "connector": {"key": "payment-gateway"},
+            "region": "europe-west1.gcp", "configurations": [],
+        })  # fmt: skip
+    assert sorted(read_all_in(live, "{projectKey}/deployments", limit=2)) == [
+        "dep-0",
+        "dep-1",
+        "dep-2",
+    ]
+    assert live.delete_in("{projectKey}/deployments", "no-such-id") is None
