@@ -514,3 +514,22 @@ def test_deployments_are_read_page_by_page(deploy_env: Any, live: ConnectClient)
         "dep-2",
     ]
     assert live.delete_in("{projectKey}/deployments", "no-such-id") is None
+
+
+def test_a_saved_plan_takes_no_redeploy_flags(
+    deploy_env: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_repository()
+    assert cli(capsys, "plan", "repo", "--out", "plan.json")[0] == 0
+    code, _, err = cli(capsys, "apply", "--plan", "plan.json", "--redeploy", SANDBOX)
+    assert code == 1
+    assert "give --redeploy and --allow-replace to the plan command instead" in err
+
+
+def test_redeploy_names_a_deployment_manifest(
+    deploy_env: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_repository()
+    code, _, err = cli(capsys, "plan", "repo", "--redeploy", "payment-gateway")
+    assert code == 1
+    assert err == "error: --redeploy: no Deployment manifest has the key 'payment-gateway'\n"

@@ -44,6 +44,11 @@ def _check_options(options: ApplyOptions) -> None:
         raise UsageError(
             "--plan FILE applies exactly the saved plan: give no PATH, --key or --exclude with it"
         )
+    if options.plan_file and (options.redeploy or options.allow_replace):
+        raise UsageError(
+            "--plan FILE applies the saved plan as reviewed: give --redeploy and "
+            "--allow-replace to the plan command instead"
+        )
     if not math.isfinite(options.timeout) or options.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
 
