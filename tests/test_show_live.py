@@ -175,9 +175,11 @@ def test_usage_errors_exit_1(args: list[str], capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().out == ""
 
 
-def test_deployment_is_not_supported_yet(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_deployment_is_one_error_line(
+    env: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_cli(["show", "--key", "prod", "--kind", "Deployment"]) == 1
-    assert capsys.readouterr().err == "error: show --kind Deployment is not supported yet\n"
+    assert capsys.readouterr().err == "error: no Deployment with the key 'prod'\n"
 
 
 HOSTILE = "ok\n::error::forged\x1b[31mred\x9b2J\u202eevil\u2028x\ttab\r"

@@ -143,8 +143,7 @@ def deletion_options(func: F) -> F:
     func = click.option(
         "--allow-delete-published",
         is_flag=True,
-        help="Let a delete go ahead for a connector that is public or published to other "
-        "projects.",
+        help="Let a delete go ahead for a connector that is public or published to other projects.",
     )(func)
     return click.option(
         "--prune",
@@ -246,6 +245,17 @@ def schema(output: str | None, config: bool) -> int:
     is_flag=True,
     help="Plan the lifecycle step again after a failed publish or rejected preview.",
 )
+@click.option(
+    "--redeploy",
+    multiple=True,
+    metavar="KEY",
+    help="Redeploy this Deployment with its secured values (repeatable).",
+)
+@click.option(
+    "--allow-replace",
+    is_flag=True,
+    help="Replace (delete, then create) deployments whose region, type or connector changed.",
+)
 @target_options
 @project_options
 @all_targets_option
@@ -275,7 +285,11 @@ def plan(ctx: click.Context, /, **kwargs: Any) -> int:
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--wait", is_flag=True, help="Wait for preview/publish to settle and show reports.")
 @click.option(
-    "--timeout", type=float, default=600.0, show_default=True, help="Seconds to --wait at most."
+    "--timeout",
+    type=float,
+    default=1800.0,
+    show_default=True,
+    help="Seconds to --wait, and to wait for a dependency (a connector's release), at most.",
 )
 @click.option(
     "--parallelism",
@@ -289,6 +303,17 @@ def plan(ctx: click.Context, /, **kwargs: Any) -> int:
     "--retry-failed",
     is_flag=True,
     help="Send the lifecycle step again after a failed publish or rejected preview.",
+)
+@click.option(
+    "--redeploy",
+    multiple=True,
+    metavar="KEY",
+    help="Redeploy this Deployment with its secured values (repeatable).",
+)
+@click.option(
+    "--allow-replace",
+    is_flag=True,
+    help="Replace (delete, then create) deployments whose region, type or connector changed.",
 )
 @target_options
 @project_options

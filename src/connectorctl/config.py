@@ -98,6 +98,8 @@ class PlanOptions:
     project: ProjectOptions = ProjectOptions()
     prune: bool = False
     allow_delete_published: bool = False
+    redeploy: tuple[str, ...] = ()  # Deployment keys whose secured values are sent again
+    allow_replace: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,12 +110,14 @@ class ApplyOptions:
     output_format: str = "auto"
     auto_approve: bool = False
     wait: bool = False
-    timeout: float = 600.0
+    timeout: float = 1800.0  # --wait, and dependency waits with or without it
     parallelism: int = 8
     retry_failed: bool = False
     project: ProjectOptions = ProjectOptions()
     prune: bool = False
     allow_delete_published: bool = False
+    redeploy: tuple[str, ...] = ()
+    allow_replace: bool = False
 
 
 @dataclass(frozen=True)

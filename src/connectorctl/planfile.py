@@ -20,13 +20,16 @@ from connectorctl.model import (
     ACTION_PARAMS,
     CREATOR_FIELDS,
     DRAFT_FIELDS,
+    MANIFEST_KIND,
     Change,
     ConnectorChange,
+    Dependency,
     DiffEntry,
     Level,
     Message,
     Plan,
     Target,
+    Until,
 )
 
 FORMAT_VERSION = "1"
@@ -98,8 +101,10 @@ def plan_summary(plan: Plan) -> dict[str, int | None]:
 
 def connector_to_dict(change: ConnectorChange) -> dict[str, Any]:
     """One connector's entry; `draft` only for a create."""
-    data: dict[str, Any] = {
-        "key": change.key,
+    data: dict[str, Any] = {"key": change.key}
+    if change.kind != MANIFEST_KIND:  # optional: absent means ConnectorStaged (older plans)
+        data["kind"] = change.kind
+    data |= {
         "source": change.source,
         "change": change.change.value,
         "id": change.id,
@@ -110,6 +115,10 @@ def connector_to_dict(change: ConnectorChange) -> dict[str, Any]:
     data["actions"] = [_ordered_action(a) for a in change.actions]
     data["diff"] = [{"path": d.path, "before": d.before, "after": d.after} for d in change.diff]
     data["messages"] = [{"level": m.level.value, "text": m.text} for m in change.messages]
+    if change.depends_on:  # the edges `apply --plan` schedules by
+        data["depends_on"] = [
+            {"kind": d.kind, "key": d.key, "until": d.until.value} for d in change.depends_on
+        ]
     return data
 
 
@@ -220,6 +229,10 @@ def _connector_from_dict(data: Mapping[str, Any]) -> ConnectorChange:
         diff=tuple(DiffEntry(d["path"], d["before"], d["after"]) for d in data["diff"]),
         messages=tuple(Message(Level(m["level"]), m["text"]) for m in data["messages"]),
         source=data["source"],
+        kind=data.get("kind", MANIFEST_KIND),
+        depends_on=tuple(
+            Dependency(d["kind"], d["key"], Until(d["until"])) for d in data.get("depends_on", ())
+        ),
     )
 
 
@@ -260,15 +273,29 @@ def _unquoted(error: Any) -> str:
 
 def _check_consistency(plan: Plan, summary: Mapping[str, Any]) -> None:
     """What a schema cannot say: order, uniqueness, the summary, lifecycle actions last."""
-    keys = [c.key for c in plan.connectors]
-    if keys != sorted(set(keys)):
-        raise PlanFileError("invalid plan: connectors must be sorted by key, each key once")
+    if not _grouped_and_sorted([(c.kind, c.key) for c in plan.connectors]):
+        raise PlanFileError(
+            "invalid plan: connectors must be grouped by kind and sorted by key, each key once"
+        )
     if plan.unmanaged is not None and list(plan.unmanaged) != sorted(set(plan.unmanaged)):
         raise PlanFileError("invalid plan: unmanaged keys must be sorted, each key once")
     if summary != plan_summary(plan):
         raise PlanFileError("invalid plan: the summary does not match the connectors")
     for index, change in enumerate(plan.connectors):
         _check_connector(index, change)
+
+
+def _grouped_and_sorted(entries: Sequence[tuple[str, str]]) -> bool:
+    """Entries of one kind together (ConnectorStaged first), keys sorted and unique in each."""
+    kinds = list(dict.fromkeys(kind for kind, _ in entries))
+    if MANIFEST_KIND in kinds and kinds[0] != MANIFEST_KIND:
+        return False
+    for kind in kinds:
+        keys = [key for k, key in entries if k == kind]
+        if keys != sorted(set(keys)):
+            return False
+    grouped = [entry for kind in kinds for entry in entries if entry[0] == kind]
+    return grouped == list(entries)
 
 
 def _check_connector(index: int, change: ConnectorChange) -> None:

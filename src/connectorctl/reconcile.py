@@ -9,12 +9,13 @@ import difflib
 import fnmatch
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
-from connectorctl.api.remote import RemoteState, fetch_remote, read_by_key
+from connectorctl.api.remote import RemoteState, fetch_kinds, fetch_remote, read_by_key
 from connectorctl.api.session import Session
 from connectorctl.config import Selection
 from connectorctl.errors import ManifestError, UsageError
-from connectorctl.model import Desired, Level, Location, Message, Plan, Problem
+from connectorctl.model import MANIFEST_KIND, Desired, Level, Location, Message, Plan, Problem
 
 
 @dataclass(frozen=True)
@@ -102,27 +103,39 @@ def build_plan(
     retry_failed: bool = False,
     elsewhere: Collection[str] = (),
     deletion: Deletion = Deletion(),
+    redeploy: Collection[str] = (),
+    allow_replace: bool = False,
 ) -> PlanResult:
-    """Read the live state of the desired connectors and diff: the one plan pipeline."""
+    """Read the live state of every kind in play and diff: the one plan pipeline."""
     from connectorctl.kinds import PlanContext
     from connectorctl.planning import make_plan
 
-    remote = fetch_remote(session.client, [d.key for d in desired], by_key=by_key)
+    connectors = [d.key for d in desired if d.kind == MANIFEST_KIND]
+    remote = fetch_remote(session.client, connectors, by_key=by_key)
     unmanaged = _without(remote.unmanaged, elsewhere)
     pruned, notes = _pruned(unmanaged, deletion)
     by_key_found = dict(remote.by_key)
     if pruned:
         by_key_found.update(read_by_key(session.client, pruned))
         unmanaged = tuple(key for key in unmanaged or () if key not in set(pruned))
+    tombstones = [_prune_tombstone(key) for key in pruned]
+    kinds = fetch_kinds(session.client, [*desired, *tombstones], by_key=by_key, staged=by_key_found)
+    tombstones += _pruned_deployments(session, kinds.by_kind, desired, elsewhere, deletion)
+    _check_redeploy(desired, redeploy)
     context = PlanContext(
-        retry_failed=retry_failed, allow_delete_published=deletion.allow_delete_published
+        retry_failed=retry_failed,
+        allow_replace=allow_replace,
+        allow_delete_published=deletion.allow_delete_published,
+        redeploy=frozenset(redeploy),
+        project_key=session.target.project_key,
     )
     plan = make_plan(
-        [*desired, *(_prune_tombstone(key) for key in pruned)],
+        [*desired, *tombstones],
         by_key_found,
         target=session.target,
         created_at=created_at,
         unmanaged=unmanaged,
+        remote_by_kind=kinds.by_kind,
         context=context,
     )
     plan = replace(plan, messages=plan.messages + notes)
@@ -151,9 +164,44 @@ def _pruned(
     return [], (Message(Level.INFO, text),)
 
 
-def _prune_tombstone(key: str) -> Desired:
-    """What --prune plans for a connector no manifest declares: a tombstone of it."""
-    return Desired(key, {"key": key, "state": "absent"}, PRUNE_SOURCE)
+def _prune_tombstone(key: str, kind: str = MANIFEST_KIND) -> Desired:
+    """What --prune plans for a resource no manifest declares: a tombstone of it."""
+    return Desired(key, {"key": key, "state": "absent"}, PRUNE_SOURCE, kind=kind)
+
+
+def _pruned_deployments(
+    session: Session,
+    by_kind: dict[str, dict[str, dict[str, Any]]],
+    desired: Sequence[Desired],
+    elsewhere: Collection[str],
+    deletion: Deletion,
+) -> list[Desired]:
+    """With --prune, the live Deployments in the prune scope that no manifest declares."""
+    from connectorctl.api.remote import DEPLOYMENT, DEPLOYMENTS, read_all_in
+
+    globs = deletion.prune_keys
+    if not deletion.prune or not globs:
+        return []
+    if DEPLOYMENT not in by_kind:
+        if not session.client.can_read(DEPLOYMENT):
+            return []
+        by_kind[DEPLOYMENT] = read_all_in(session.client, DEPLOYMENTS)
+    declared = {d.key for d in desired if d.kind == DEPLOYMENT} | set(elsewhere)
+    return [
+        _prune_tombstone(key, DEPLOYMENT)
+        for key in sorted(by_kind[DEPLOYMENT])
+        if key not in declared and any(fnmatch.fnmatchcase(key, g) for g in globs)
+    ]
+
+
+def _check_redeploy(desired: Sequence[Desired], redeploy: Collection[str]) -> None:
+    """`--redeploy KEY` must name a Deployment manifest in play."""
+    known = {d.key for d in desired if d.kind == "Deployment"}
+    unknown = [k for k in dict.fromkeys(redeploy) if k not in known]
+    if unknown:
+        raise UsageError(
+            "--redeploy: no Deployment manifest has the key " + ", ".join(map(repr, unknown))
+        )
 
 
 def _without(keys: Sequence[str] | None, elsewhere: Collection[str]) -> tuple[str, ...] | None:

@@ -19,7 +19,8 @@ def test_token_with_basic_auth_names_granted_scopes(emulator: Any) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "Bearer"
-    assert body["scope"] == f"manage_connectors:{emulator.project_key}"
+    project = emulator.project_key
+    assert body["scope"] == (f"manage_connectors:{project} manage_connectors_deployments:{project}")
     assert body["expires_in"] > 0
 
 

@@ -145,6 +145,10 @@ class ConnectClient:
         """Whether the granted scopes allow writing `kind` (unknown scopes: the API decides)."""
         return scope_problem(self.granted_scopes(), kind, self.target.project_key, True) is None
 
+    def can_read(self, kind: str) -> bool:
+        """Whether the granted scopes allow reading `kind` (unknown scopes: the API decides)."""
+        return scope_problem(self.granted_scopes(), kind, self.target.project_key, False) is None
+
     def check_scope(self, kind: str, *, write: bool) -> None:
         """Refuse, naming the scope needed, when the token cannot read (or write) `kind`."""
         problem = scope_problem(self.granted_scopes(), kind, self.target.project_key, write)
@@ -259,17 +263,68 @@ class ConnectClient:
         path = f"/connectors/drafts/{quote(id, safe='')}"
         return _as_dict(self._request("POST", path, body=body, track=track))
 
-    def delete(self, id: str, *, track: RequestTracker | None = None) -> dict[str, Any] | None:
-        """DELETE a ConnectorStaged by id (no version: the API takes none); None when it is gone.
+    # -- any collection (Deployments, published Connectors) -------------------------------
 
-        Deleting a ConnectorStaged also deletes its published Connector.
-        """
+    def collection_path(self, collection: str) -> str:
+        """`/{projectKey}/deployments` for a kind's collection template, e.g. `{projectKey}/…`."""
+        project = quote(self.target.project_key, safe="")
+        return "/" + collection.replace("{projectKey}", project).strip("/")
+
+    def query_page_in(
+        self, collection: str, offset: int = 0, limit: int = PAGE_LIMIT
+    ) -> dict[str, Any]:
+        """One page of `GET /{collection}?limit=…&offset=…`."""
+        params = {"limit": str(limit), "offset": str(offset)}
+        path = self.collection_path(collection)
+        return _as_dict(self._request("GET", path, params=params))
+
+    def get_by_key_in(
+        self, collection: str, key: str, *, track: RequestTracker | None = None
+    ) -> dict[str, Any] | None:
+        """The resource of `collection` with this key, or None when there is none."""
+        return self._get(f"{self.collection_path(collection)}/key={quote(key, safe='')}", track)
+
+    def get_by_id_in(
+        self, collection: str, id: str, *, track: RequestTracker | None = None
+    ) -> dict[str, Any] | None:
+        """The resource of `collection` with this id, or None when there is none."""
+        return self._get(f"{self.collection_path(collection)}/{quote(id, safe='')}", track)
+
+    def create_in(
+        self, collection: str, draft: Mapping[str, Any], *, track: RequestTracker | None = None
+    ) -> dict[str, Any]:
+        """POST a draft to `collection`; DuplicateKeyError when the key exists."""
+        path = self.collection_path(collection)
+        return _as_dict(self._request("POST", path, body=draft, track=track))
+
+    def update_in(
+        self,
+        collection: str,
+        id: str,
+        version: int,
+        actions: Sequence[Mapping[str, Any]],
+        *,
+        track: RequestTracker | None = None,
+    ) -> dict[str, Any]:
+        """POST update actions to one resource of `collection` at `version`."""
+        body = {"version": version, "actions": list(actions)}
+        path = f"{self.collection_path(collection)}/{quote(id, safe='')}"
+        return _as_dict(self._request("POST", path, body=body, track=track))
+
+    def delete_in(
+        self, collection: str, id: str, *, track: RequestTracker | None = None
+    ) -> dict[str, Any] | None:
+        """DELETE one resource of `collection` (200, 202 or 204); None when already gone."""
+        path = f"{self.collection_path(collection)}/{quote(id, safe='')}"
         try:
-            return _as_dict(
-                self._request("DELETE", f"/connectors/drafts/{quote(id, safe='')}", track=track)
-            )
+            answer = self._request("DELETE", path, track=track)
         except NotFoundError:
             return None
+        return answer if isinstance(answer, dict) else {}
+
+    def logs_in(self, collection: str, id: str) -> dict[str, Any] | None:
+        """The (deprecated) logs page of one resource, or None when the endpoint is gone."""
+        return self._get(f"{self.collection_path(collection)}/{quote(id, safe='')}/logs", None)
 
     def _get(self, path: str, track: RequestTracker | None) -> dict[str, Any] | None:
         try:
@@ -295,8 +350,12 @@ class ConnectClient:
         if response.status_code == 401:
             token = self._current_token(stale=token.value)
             response = self._send_authorized(method, url, token, params, body, track)
-        if response.status_code in (200, 201):
+        if response.status_code in (200, 201) or (
+            method == "DELETE" and response.status_code == 202
+        ):
             return _json_body(response)
+        if method == "DELETE" and response.status_code == 204:
+            return None
         raise api_error(response)
 
     def _send_authorized(
@@ -321,7 +380,7 @@ class ConnectClient:
         limit = self.policy.max_attempts
         attempt = 0
         track.uncertain = False
-        writes = method == "POST"
+        writes = method in ("POST", "DELETE")
         while True:
             attempt += 1
             track.attempts += 1
@@ -401,7 +460,8 @@ def api_error(response: httpx.Response) -> ApiError:
     text = f"{where}: {status} {code or 'error'}: {message}"
     if status == 403:
         cls: type[ApiError] = AuthorizationError
-        text += " (reading needs view_connectors, writing manage_connectors or manage_project)"
+        family = "connectors_deployments" if "/deployments" in where else "connectors"
+        text += f" (reading needs view_{family}, writing manage_{family} or manage_project)"
     elif status == 404:
         cls = NotFoundError
     elif status == 409:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 REDACTED = "<redacted>"
 SECRET_KEYS = frozenset({"access_token", "refresh_token", "client_secret", "id_token"})
+SECURED = "securedConfiguration"
 _BODY_LIMIT = 2000
 # The password of a URL's user info (`scheme://user:password@host`).
 _URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:)[^/@\s]*@")
@@ -54,7 +55,7 @@ class HttpTrace:
         if kwargs.get("data") is not None:
             self.line("> " + "&".join(f"{k}={v}" for k, v in kwargs["data"].items()))
         if kwargs.get("json") is not None:
-            self.line("> " + _short(json.dumps(kwargs["json"], sort_keys=True)))
+            self.line("> " + _short(json.dumps(redact_body(kwargs["json"]), sort_keys=True)))
 
     def response(self, response: httpx.Response) -> None:
         """The status and body of a response, token fields masked."""
@@ -76,12 +77,24 @@ def query_text(kwargs: Mapping[str, Any]) -> str:
 
 
 def redact_body(data: Any) -> Any:
-    """JSON data with the values of token and secret fields masked, at any depth."""
+    """JSON data with the values of token and secret fields masked, at any depth (Deployment
+    secured configuration values too, sent or echoed back)."""
     if isinstance(data, dict):
-        return {k: REDACTED if k in SECRET_KEYS else redact_body(v) for k, v in data.items()}
+        return {k: _redacted(k, v) for k, v in data.items()}
     if isinstance(data, list):
         return [redact_body(v) for v in data]
     return data
+
+
+def _redacted(name: str, value: Any) -> Any:
+    if name in SECRET_KEYS:
+        return REDACTED
+    if name == SECURED and isinstance(value, list):
+        return [
+            {**entry, "value": REDACTED} if isinstance(entry, dict) and "value" in entry else entry
+            for entry in value
+        ]
+    return redact_body(value)
 
 
 def _short(text: str) -> str:

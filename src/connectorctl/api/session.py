@@ -30,6 +30,12 @@ EMULATOR_CLIENT_ID = DEFAULT_CLIENT_ID
 EMULATOR_CLIENT_SECRET = DEFAULT_CLIENT_SECRET
 # Short lifecycle steps for the embedded emulator: a plan run right after `apply` finds them ended.
 EMBEDDED_SETTINGS = {"preview_delay": 0.1, "publish_delay": 0.1, "certification_delay": 0.1}
+# Deployment phases as short: an `apply --wait` of the examples ends in about a second.
+EMBEDDED_DEPLOYMENT_SETTINGS = {
+    "queued_delay": 0.1,
+    "deploying_delay": 0.2,
+    "undeploying_delay": 0.1,
+}
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,9 @@ def _embedded_emulator(
     except (ValueError, OSError) as exc:
         raise ConfigError(f"the local emulator cannot start: {exc}") from exc
     with running as emulator:
+        from connectorctl.emulator.deployments import Deployments
+
+        Deployments(emulator.runtime.project).update_settings(EMBEDDED_DEPLOYMENT_SETTINGS)
         # Plans name the emulator by its stable URL only: the port changes on every run.
         state = db.as_posix()
         _stderr_line(f"using the local emulator at {EMULATOR_TARGET_URL} (state in {state})")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from connectorctl.apply.support import Action, already_applied, join_notes
 from connectorctl.errors import ApiError
 from connectorctl.kinds.connector_staged.lifecycle import failure, report_entries, settled_state
-from connectorctl.model import ConnectorChange, Desired, Plan
+from connectorctl.model import MANIFEST_KIND, ConnectorChange, Desired, Plan
 from connectorctl.results import ApplyResult, ConnectorOutcome, ReportEntry, Result
 
 if TYPE_CHECKING:
@@ -49,8 +49,9 @@ def wait_for_lifecycle(
 ) -> ApplyResult:
     """Poll each connector that got a lifecycle action until it settles or the timeout passes."""
     settings = settings or WaitSettings()
-    outcomes = {o.key: o for o in result.outcomes}
-    waiting = {o.key for o in result.outcomes if o.lifecycle and o.id and not o.failed}
+    # Connectors only (a Deployment may share a connector's key; its run follows it itself).
+    outcomes = {o.key: o for o in result.outcomes if o.kind == MANIFEST_KIND}
+    waiting = {key for key, o in outcomes.items() if o.lifecycle and o.id and not o.failed}
     start = settings.clock()
     last_line = start
     while waiting:
@@ -73,7 +74,9 @@ def wait_for_lifecycle(
             outcomes[key] = not_verified(outcomes[key], "interrupted while waiting")
         else:
             outcomes[key] = _timed_out(outcomes[key], settings.timeout)
-    return ApplyResult(tuple(outcomes[o.key] for o in result.outcomes))
+    return ApplyResult(
+        tuple(outcomes[o.key] if o.kind == MANIFEST_KIND else o for o in result.outcomes)
+    )
 
 
 def _progress_line(
@@ -136,16 +139,21 @@ def verify_convergence(
     parallelism: int = 8,
 ) -> ApplyResult:
     """Re-read every touched connector: field changes still needed mean "did not converge"."""
-    changes = {c.key: c for c in plan.connectors}
-    by_key = {o.key: o for o in result.outcomes}
+    changes = {c.key: c for c in plan.connectors if c.kind == MANIFEST_KIND}
+    by_key = {o.key: o for o in result.outcomes if o.kind == MANIFEST_KIND}
 
     def check(key: str) -> ConnectorOutcome:
         desired = None if desired_by_key is None else desired_by_key.get(key)
         return _converged(client, by_key[key], changes[key], desired)
 
-    touched = [o.key for o in result.outcomes if o.touched and o.id is not None]
+    # Other kinds (Deployments) are followed by their own run; this re-diff is ConnectorStaged's.
+    touched = [
+        o.key for o in result.outcomes if o.touched and o.id is not None and o.kind == MANIFEST_KIND
+    ]
     checked = _in_parallel(check, touched, parallelism)
-    return ApplyResult(tuple(checked.get(o.key, o) for o in result.outcomes))
+    return ApplyResult(
+        tuple(checked.get(o.key, o) if o.kind == MANIFEST_KIND else o for o in result.outcomes)
+    )
 
 
 def _in_parallel(read: Callable[[str], T], keys: Iterable[str], parallelism: int) -> dict[str, T]:

@@ -12,9 +12,9 @@ What happens after the writes (`--wait`, the convergence check) is in `converge.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -71,6 +71,10 @@ class ApplySettings:
     allow_delete_published: bool = False
     interval: float = 2.0
     progress: ApplyProgress | None = None  # unchanged resources are not reported to it
+    # Dependency waits (a deployment on its connector's release) and deployment follows.
+    timeout: float = 1800.0
+    lookup: Callable[[str], str | None] = os.environ.get  # secured values, at apply time only
+    wait_lines: Callable[[str], None] | None = None  # --wait's lines about deployments
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,8 @@ def execute_plan(
     """
     settings = settings or ApplySettings()
 
+    from connectorctl.apply.dispatch import run_entries
+
     def one(change: ConnectorChange) -> ConnectorOutcome:
         outcome = run_one(change)
         if settings.progress is not None and change.change is not Change.UNCHANGED:
@@ -121,9 +127,8 @@ def execute_plan(
         reviewed = desired_by_key is None
         return _ConnectorRun(client, change, desired, settings, reviewed=reviewed).run()
 
-    workers = max(1, min(settings.parallelism, len(plan.connectors) or 1))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
-        return ApplyResult(tuple(pool.map(one, plan.connectors)))
+    # Other kinds and the `depends_on` order live in their own modules.
+    return run_entries(client, plan, one, settings, reviewed=desired_by_key is None)
 
 
 _IDLE = (Change.UNCHANGED, Change.BLOCKED)
@@ -299,7 +304,7 @@ class _ConnectorRun:
         )
         if blocked:
             raise _Ended(_stale(f"{blocked} (the connector changed since the plan)"))
-        self.client.delete(self.id, track=self.track)
+        self.client.delete_in("connectors/drafts", self.id, track=self.track)
         self.wrote = True
         note = "its published Connector went with it" if live.get("status") != "Draft" else ""
         return self._outcome(Result.DELETED, note, remote=live)

@@ -8,6 +8,7 @@ from typing import Any
 from connectorctl.model import (
     ADD_CERTIFICATION_COMMENT,
     LIFECYCLE_ACTIONS,
+    MANIFEST_KIND,
     PUBLISH,
     ConnectorChange,
     Desired,
@@ -69,5 +70,5 @@ def join_notes(first: str, second: str) -> str:
 
 
 def desired_index(desired: Sequence[Desired]) -> dict[str, Desired]:
-    """The loaded manifests by connector key."""
-    return {d.key: d for d in desired}
+    """The loaded connector manifests by key (other kinds are planned and applied by kind)."""
+    return {d.key: d for d in desired if d.kind == MANIFEST_KIND}

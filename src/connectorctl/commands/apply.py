@@ -93,6 +93,11 @@ def _check_options(options: ApplyOptions) -> None:
         raise UsageError(
             "--plan FILE applies exactly the saved plan: give no PATH, --key or --exclude with it"
         )
+    if options.plan_file and (options.redeploy or options.allow_replace):
+        raise UsageError(
+            "--plan FILE applies the saved plan as reviewed: give --redeploy and "
+            "--allow-replace to the plan command instead"
+        )
     if not math.isfinite(options.timeout) or options.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
     if options.prune:
@@ -143,6 +148,8 @@ def _make_plan(
         retry_failed=options.retry_failed,
         elsewhere=declared_elsewhere(options.selection, env),
         deletion=deletion,
+        redeploy=options.redeploy,
+        allow_replace=options.allow_replace,
     )
     print_notes(result.notes)
     return result.plan
@@ -193,6 +200,9 @@ def _apply(
             wait=options.timeout if options.wait else None,
             allow_delete_published=options.allow_delete_published,
             progress=progress,
+            timeout=options.timeout,
+            lookup=env.get,
+            wait_lines=_stderr_line if options.wait else None,
         )
         try:
             result = apply.execute_plan(session.client, plan, desired_by_key, settings)
@@ -241,9 +251,9 @@ def _progress(plan: Plan) -> ProgressReporter:
 
 def _kinds(plan: Plan) -> list[str]:
     """The resource kinds the plan would write (scopes are checked per kind)."""
-    from connectorctl.api.target import CONNECTOR_STAGED
+    from connectorctl.model import CHANGING
 
-    return [CONNECTOR_STAGED] if plan.connectors else []
+    return list(dict.fromkeys(c.kind for c in plan.connectors if c.change in CHANGING))
 
 
 def _interrupted(result: ApplyResult) -> ApplyResult:
@@ -382,6 +392,10 @@ def _finish(plan: Plan, result: ApplyResult, fmt: str, shown: _Shown) -> int:
     shown.document = True
     _write(sys.stdout, separator + render_outcomes(plan, result, fmt))
     return ExitCode.PROBLEMS if result.has_errors else ExitCode.OK
+
+
+def _stderr_line(text: str) -> None:
+    _write(sys.stderr, text)
 
 
 def _write(stream: TextIO, text: str) -> None:

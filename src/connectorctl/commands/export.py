@@ -24,6 +24,8 @@ from connectorctl.report.escape import safe_text
 from connectorctl.targets import TargetRun
 
 SCHEMA_PATH = Path("schemas") / "manifest.schema.json"
+DEPLOYMENT = "Deployment"
+DEPLOYMENTS = "{projectKey}/deployments"
 _KEY = re.compile(r"[A-Za-z0-9_-]{2,256}")  # the manifest schema's key: a safe file name
 _SUB_FIELDS: Mapping[str, tuple[str, ...]] = {
     "creator": CREATOR_FIELDS,
@@ -38,12 +40,16 @@ def run(options: ExportOptions) -> int:
     target = _target_run(options).target
     with open_session(target, os.environ) as session:
         if options.keys:
-            connectors = _read_keys(session.client, options.keys)
+            connectors, deployments = _read_keys(session.client, options.keys)
         else:
             connectors, _ = read_all(session.client)
+            deployments = _read_deployments(session.client)
     out_dir = Path(options.output_dir)
     connectors, refused = _exportable(connectors)
+    deployments, refused_deployments = _exportable(deployments)
     files = manifest_files(connectors, out_dir)
+    variables = _deployment_files(deployments, out_dir, files)
+    refused += refused_deployments
     existing = sorted(str(path) for path in files if path.exists())
     if existing and not options.force:
         raise ConnectorctlError(
@@ -52,7 +58,14 @@ def run(options: ExportOptions) -> int:
             + " (use --force); nothing written"
         )
     _write_all(files)
-    print(f"exported {len(files)} connector(s) to {safe_text(out_dir.as_posix())}", file=sys.stderr)
+    count = len(files) - len(deployments)
+    where = safe_text(out_dir.as_posix())
+    print(f"exported {count} connector(s) to {where}", file=sys.stderr)
+    if deployments:
+        print(f"exported {len(deployments)} deployment(s) to {where}/deployments", file=sys.stderr)
+    if variables:
+        names = ", ".join(safe_text(v) for v in variables)
+        print(f"set these variables to the secured values before apply: {names}", file=sys.stderr)
     return ExitCode.PROBLEMS if refused else ExitCode.OK
 
 
@@ -84,13 +97,55 @@ def _target_run(options: ExportOptions) -> TargetRun:
     return target_runs(options.project, options.target, Selection(), os.environ)[0]
 
 
-def _read_keys(client: ConnectClient, keys: Sequence[str]) -> list[dict[str, Any]]:
+def _read_keys(
+    client: ConnectClient, keys: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Connectors by key; keys that are no connector are looked up as Deployments."""
     found = read_by_key(client, keys)
-    missing = [k for k in dict.fromkeys(keys) if k not in found]
+    rest = [k for k in dict.fromkeys(keys) if k not in found]
+    deployments: dict[str, dict[str, Any]] = {}
+    if rest and client.can_read(DEPLOYMENT):
+        for key in rest:
+            live = client.get_by_key_in(DEPLOYMENTS, key)
+            if live is not None:
+                deployments[key] = live
+    missing = [k for k in rest if k not in deployments]
     if missing:
         names = ", ".join(repr(k) for k in missing)
-        raise NotFoundError(f"no connector with the key {names}", status=404)
-    return list(found.values())
+        raise NotFoundError(f"no connector or deployment with the key {names}", status=404)
+    return list(found.values()), list(deployments.values())
+
+
+def _read_deployments(client: ConnectClient) -> list[dict[str, Any]]:
+    """Every Deployment of the project, when the token may read them (else none)."""
+    if not client.can_read(DEPLOYMENT):
+        return []
+    from connectorctl.api.remote import read_all_in
+
+    return list(read_all_in(client, DEPLOYMENTS).values())
+
+
+def _deployment_files(
+    deployments: Sequence[Mapping[str, Any]], out_dir: Path, files: dict[Path, str]
+) -> list[str]:
+    """Add `deployments/<key>.yaml` to `files`; the secured-value variables they name."""
+    from connectorctl.commands._export_deployments import deployment_manifest, deployment_path
+
+    variables: list[str] = []
+    for live in sorted(deployments, key=lambda d: str(d.get("key", ""))):
+        if not valid_key(live.get("key")):
+            continue
+        data, names = deployment_manifest(live)
+        variables.extend(names)
+        escaped = _escape(data)
+        # Placeholders are meant to be interpolated: only the other values are escaped.
+        for index, app in enumerate(data["configurations"]):
+            escaped["configurations"][index]["securedConfiguration"] = app["securedConfiguration"]
+        if "globalConfiguration" in data:
+            secured = data["globalConfiguration"]["securedConfiguration"]
+            escaped["globalConfiguration"]["securedConfiguration"] = secured
+        files[deployment_path(out_dir, str(live["key"]))] = dump_yaml(escaped)
+    return variables
 
 
 def manifest_files(connectors: Sequence[Mapping[str, Any]], out_dir: Path) -> dict[Path, str]:

@@ -78,6 +78,8 @@ def _plan(target_run: TargetRun, options: PlanOptions, fmt: str) -> PlanResult:
             retry_failed=options.retry_failed,
             elsewhere=elsewhere,
             deletion=deletion,
+            redeploy=options.redeploy,
+            allow_replace=options.allow_replace,
         )
 
 

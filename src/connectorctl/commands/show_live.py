@@ -13,13 +13,16 @@ import sys
 from typing import Any
 
 from connectorctl.api.client import ConnectClient
+from connectorctl.api.httptrace import redact_body
 from connectorctl.api.session import open_session
 from connectorctl.commands._output import write
 from connectorctl.config import Selection, ShowLiveOptions
 from connectorctl.errors import ApiError, ConnectorctlError, ExitCode, NotFoundError, UsageError
 from connectorctl.report.escape import safe_text
 
-SUPPORTED_KINDS = ("ConnectorStaged",)
+SUPPORTED_KINDS = ("ConnectorStaged", "Deployment")
+# Where each kind lives (below the project for Deployments).
+_COLLECTIONS = {"ConnectorStaged": "connectors/drafts", "Deployment": "{projectKey}/deployments"}
 
 
 def run(options: ShowLiveOptions) -> int:
@@ -38,25 +41,28 @@ def run(options: ShowLiveOptions) -> int:
 
 def _read(options: ShowLiveOptions) -> dict[str, Any]:
     if options.kind not in SUPPORTED_KINDS:
-        # The client has no Deployment endpoints yet; a guess at the path would be worse.
-        raise UsageError(f"show --kind {safe_text(options.kind)} is not supported yet")
+        raise UsageError(f"show --kind {safe_text(options.kind)} is not supported")
     from connectorctl.targets import target_runs
 
     run = target_runs(options.project, options.target, Selection(), os.environ)[0]
     with open_session(run.target, run.env) as session:
-        resource = session.client.get_by_key(options.key)
+        collection = _COLLECTIONS[options.kind]
+        session.client.check_scope(options.kind, write=False)
+        resource = session.client.get_by_key_in(collection, options.key)
         if resource is None:
-            hint = _did_you_mean(session.client, options.key)
+            hint = _did_you_mean(session.client, collection, options.key)
             raise NotFoundError(
                 f"no {options.kind} with the key {safe_text(repr(options.key))}{hint}", status=404
             )
-    return resource
+    # Secured values are never shown, whatever the API returns (it may echo them).
+    redacted: dict[str, Any] = redact_body(resource)
+    return redacted
 
 
-def _did_you_mean(client: ConnectClient, key: str) -> str:
+def _did_you_mean(client: ConnectClient, collection: str, key: str) -> str:
     """` (did you mean 'x'?)` from the first page of keys, or "" (the hint is best effort)."""
     try:
-        page = client.query_page(0)
+        page = client.query_page_in(collection, 0)
     except ApiError:
         return ""
     keys = [str(r["key"]) for r in page.get("results", []) if isinstance(r, dict) and r.get("key")]

@@ -74,6 +74,22 @@ async def update_draft(request: Request) -> Response:
     return await serve(request, "update", subject, update, write=True, ref=ref)
 
 
+async def get_published(request: Request) -> Response:
+    """`GET /connectors/{ref}`: a published Connector, emulated by its ConnectorStaged once
+    published (its `version` stands for the Connector's, as the Deployments service assumes)."""
+    project = runtime_of(request).project
+    ref, subject = _target(request)
+
+    def published() -> tuple[int, Any]:
+        connector = project.get(ref)
+        if connector.get("status") != "Published" and not connector.get("alreadyListed"):
+            label = ref.key or ref.id
+            raise ActionRejected(404, "ResourceNotFound", f"The Connector {label} was not found.")
+        return 200, connector
+
+    return await serve(request, "published.get", subject, published, write=False)
+
+
 def connector_routes() -> list[Route]:
     """The ConnectorStaged endpoints, with exactly the methods the API has."""
     return [
@@ -82,4 +98,5 @@ def connector_routes() -> list[Route]:
             "/connectors/drafts/{ref}",
             {"GET": get_draft, "POST": update_draft, "DELETE": delete_draft},
         ),
+        api_route("/connectors/{ref}", {"GET": get_published}),
     ]

@@ -28,7 +28,8 @@ DEFAULT_CLIENT_SECRETS: Mapping[str, str] = {
     VIEWER_CLIENT_ID: VIEWER_CLIENT_SECRET,
 }
 DEFAULT_CLIENTS = (
-    f"{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}:manage_connectors",
+    # The quick start deploys too: the default client manages connectors and their deployments.
+    f"{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}:manage_connectors manage_connectors_deployments",
     f"{VIEWER_CLIENT_ID}:{VIEWER_CLIENT_SECRET}:view_connectors",
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectorctl.model import Change, ConnectorChange, Plan
+from connectorctl.model import MANIFEST_KIND, Change, ConnectorChange, Plan
 from connectorctl.report.common import (
     LIFECYCLE_NOTE,
     flatten,
@@ -121,10 +121,16 @@ def _tail(plan: Plan) -> str:
     return "\n" + "\n".join(lines)
 
 
+def _kind(change: ConnectorChange) -> str:
+    """`Deployment ` before the key of an entry that is not a connector."""
+    return "" if change.kind == MANIFEST_KIND else f"{_escape(change.kind)} "
+
+
 def _section(change: ConnectorChange) -> str:
     where = f" · {_escape(change.source)}" if change.source else ""
     parts = [
-        f"<details><summary><b>{_LABEL[change.change]}</b> {_code(change.key)}{where}</summary>\n",
+        f"<details><summary><b>{_LABEL[change.change]}</b> {_kind(change)}{_code(change.key)}"
+        f"{where}</summary>\n",
         *_draft_table(change),
         *_diff_table(change),
         *_action_list(change),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from connectorctl.errors import UsageError
-from connectorctl.model import Change, ConnectorChange, Level, Plan
+from connectorctl.model import MANIFEST_KIND, Change, ConnectorChange, Level, Plan
 from connectorctl.report.common import (
     LIFECYCLE_NOTE,
     flatten,
@@ -140,15 +140,26 @@ def connector_lines(change: ConnectorChange, style: Style) -> list[str]:
             f"{format_value(entry.after)}"
         )
     lines.extend(_action_lines(change, style))
+    lines.extend(_dependency_lines(change))
     lines.extend(_message_lines(change, style))
     return lines
+
+
+def kind_prefix(change: ConnectorChange) -> str:
+    """`Deployment ` before the key of an entry that is not a connector ("" for connectors)."""
+    return "" if change.kind == MANIFEST_KIND else f"{safe_text(change.kind)} "
+
+
+def _dependency_lines(change: ConnectorChange) -> list[str]:
+    """What the entry waits for: `after: ConnectorStaged/x settled`."""
+    return [f"    after: {safe_text(str(d))} {d.until.value}" for d in change.depends_on]
 
 
 def _title(change: ConnectorChange, style: Style) -> str:
     symbol = style(_SYMBOL[change.change], *_color_of(change))
     where = f" ({safe_text(change.source)})" if change.source else ""
     version = f" (version {change.version})" if change.version is not None else ""
-    key = style(safe_text(change.key), "bold")
+    key = kind_prefix(change) + style(safe_text(change.key), "bold")
     return f"{symbol} {key}{where} {style(_VERB[change.change], *_verb_color(change))}{version}"
 
 
@@ -227,7 +238,8 @@ def connector_annotations(change: ConnectorChange) -> list[str]:
     elif change.change in (Change.CREATE, Change.UPDATE):
         found.append(("notice", _change_notice(change)))
     properties = _location_properties(change.source)
-    properties.append(f"title={escape_property(f'connectorctl: {change.key}')}")
+    title = f"connectorctl: {kind_prefix(change)}{change.key}"
+    properties.append(f"title={escape_property(title)}")
     return [f"::{cmd} {','.join(properties)}::{_annotation_text(text)}" for cmd, text in found]
 
 
@@ -241,7 +253,7 @@ _COMMAND = {Level.ERROR: "error", Level.WARNING: "warning", Level.INFO: "notice"
 def _change_notice(change: ConnectorChange) -> str:
     names = [str(a.get("action")) for a in change.actions]
     verb = _NOTICE_VERB.get(change.change, "update")
-    return f"{verb} {change.key}" + (f": {', '.join(names)}" if names else "")
+    return f"{verb} {kind_prefix(change)}{change.key}" + (f": {', '.join(names)}" if names else "")
 
 
 _NOTICE_VERB = {

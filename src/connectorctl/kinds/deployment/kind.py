@@ -62,8 +62,10 @@ class DeploymentKind:
             allow_replace=context.allow_replace,
             retry_failed=context.retry_failed,
         )
-        if remote is not None and _releases(spec, context) and _follows_latest(spec):
-            change = _follow_release(change, spec, remote)
+        if _releases(spec, context) and _follows_latest(spec):
+            if remote is not None:
+                change = _follow_release(change, spec, remote)
+            change = _unversioned_draft(change)
         return replace(change, depends_on=_waits_for(spec, change, context))
 
 
@@ -102,6 +104,15 @@ def _releases_key(key: str, context: PlanContext, *, staged: bool) -> bool:
         return False
     steps = {a["action"] for a in planned.lifecycle_actions}
     return (UPDATE_PREVIEWABLE if staged else PUBLISH) in steps
+
+
+def _unversioned_draft(change: ConnectorChange) -> ConnectorChange:
+    """A create after this run's release names no version: the applier reads the latest once
+    the release settled (a pinned version is kept as it is)."""
+    if change.draft is None or change.change not in (Change.CREATE, Change.REPLACE):
+        return change
+    reference = {k: v for k, v in change.draft["connector"].items() if k != "version"}
+    return replace(change, draft={**change.draft, "connector": reference})
 
 
 def _follows_latest(spec: Mapping[str, Any]) -> bool:
