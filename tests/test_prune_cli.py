@@ -267,3 +267,45 @@ def test_the_prompt_counts_the_deletions(
     assert code == 1
     assert "1 resource will be DELETED" in err
     assert emulator.get("acme-old")["key"] == "acme-old"
+
+
+DEPLOYED = """\
+apiVersion: connectorctl/v1
+kind: Deployment
+key: acme-live-prod
+connector: {key: acme-live}
+type: production
+region: europe-west1.gcp
+configurations:
+  - applicationName: service
+    standardConfiguration: {LOG_LEVEL: info}
+"""
+
+
+def test_a_deployed_connector_is_deleted_only_after_its_deployment(
+    emulator: Emulator, capsys: Capture
+) -> None:
+    emulator.admin(
+        "POST",
+        "deployments/settings",
+        {"queued_delay": 0, "deploying_delay": 0, "undeploying_delay": 0},
+    )
+    emulator.seed("acme-live", status="Published", privateProjects=["europe-west1.gcp:acme"])
+    write("deployed", DEPLOYED)
+    code, out, err = run(capsys, "apply", "--auto-approve")
+    assert code == 0, out + err
+    write("live", TOMBSTONE.format(key="acme-live"))
+    code, out, _ = run(capsys, "plan")
+    assert code == 1
+    assert "still deployed in this project by acme-live-prod" in out
+    write("deployed", DEPLOYED.replace("connector: {key: acme-live}\n", "state: absent\n")
+          .replace("type: production\nregion: europe-west1.gcp\nconfigurations:\n", "")
+          .replace("  - applicationName: service\n    standardConfiguration: {LOG_LEVEL: info}\n",
+                   ""))  # fmt: skip
+    planned = changes(capsys)
+    assert planned == {"acme-live": "delete", "acme-live-prod": "delete"}
+    code, out, err = run(capsys, "plan")
+    assert "deleting it also deletes the published Connector" in out
+    code, out, err = run(capsys, "apply", "--auto-approve", "--wait")
+    assert code == 0, out + err
+    assert emulator.get("acme-live") == {}
