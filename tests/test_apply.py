@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from connectorctl.api.client import ConnectClient
+from connectorctl.api.remote import read_all
 from connectorctl.api.target import resolve_target
 from connectorctl.apply.converge import WaitSettings, verify_convergence, wait_for_lifecycle
 from connectorctl.apply.executor import CHUNK_SIZE, ApplySettings, desired_index, execute_plan
@@ -318,7 +319,7 @@ def test_a_lost_create_response_does_not_duplicate(client: ConnectClient, api: A
     wanted = [desired(description="Cards")]
     outcome = only(apply_all(client, wanted))
     assert (outcome.result, outcome.failed) == (Result.CREATED, False)
-    assert [c["key"] for c in client.query_all()] == [KEY]
+    assert [c["key"] for c in read_all(client)[0]] == [KEY]
     assert_converged(client, wanted)
 
 
@@ -397,7 +398,7 @@ def test_reviewed_plan_survives_a_lost_create_response(client: ConnectClient, ap
     api.admin("POST", "faults", {"drop_after_write": 1.0, "first_attempts": 1})
     outcome = only(apply_reviewed(client, plan))
     assert (outcome.result, outcome.failed) == (Result.CREATED, False)
-    assert [c["key"] for c in client.query_all()] == [KEY]
+    assert [c["key"] for c in read_all(client)[0]] == [KEY]
 
 
 # -- blocked, convergence ----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from connectorctl.api.client import ConnectClient, RequestTracker, RetryPolicy
-from connectorctl.api.remote import fetch_remote
+from connectorctl.api.remote import fetch_remote, read_all
 from connectorctl.api.target import ResolvedTarget, resolve_target
 from connectorctl.config import TargetOptions
 from connectorctl.errors import (
@@ -105,7 +105,7 @@ def test_invalid_action_is_an_api_error_with_code_and_message(client: ConnectCli
 
 def test_viewer_cannot_write(emulator: Any) -> None:
     with ConnectClient(target_for(emulator, "emulator-viewer")) as viewer:
-        assert viewer.query_all() == []
+        assert read_all(viewer)[0] == []
         with pytest.raises(AuthorizationError) as info:
             viewer.create(DRAFT)
     assert info.value.status == 403
@@ -116,7 +116,7 @@ def test_wrong_secret_is_one_line_without_the_secret(emulator: Any) -> None:
     env = {**emulator.env(), "CTP_CLIENT_SECRET": "not-the-secret-xyz"}
     wrong = ConnectClient(resolve_target(TargetOptions(), env))
     with wrong, pytest.raises(AuthenticationError) as info:
-        wrong.query_all()
+        read_all(wrong)[0]
     message = str(info.value)
     assert message.startswith("authentication failed: ")
     assert "\n" not in message and "not-the-secret-xyz" not in message
@@ -167,7 +167,7 @@ def test_debug_log_numbers_attempts_and_redacts(emulator: Any, fake_time: FakeTi
     with ConnectClient(
         target_for(emulator), sleep=fake_time.sleep, clock=fake_time.clock, debug=lines.append
     ) as traced:
-        traced.query_all()
+        read_all(traced)[0]
         token = traced._current_token().value
     log = "\n".join(lines)
     assert "[attempt 1/5]" in log and "[attempt 2/5]" in log and "< 503" in log
@@ -178,7 +178,7 @@ def test_debug_log_numbers_attempts_and_redacts(emulator: Any, fake_time: FakeTi
 def test_paged_query_reads_everything_and_finds_unmanaged(client: ConnectClient) -> None:
     for index in range(5):
         client.create({**DRAFT, "key": f"conn-{index}"})
-    assert sorted(c["key"] for c in client.query_all()) == [f"conn-{i}" for i in range(5)]
+    assert sorted(c["key"] for c in read_all(client)[0]) == [f"conn-{i}" for i in range(5)]
     state = fetch_remote(client, ["conn-1", "conn-3", "absent"])
     assert sorted(state.by_key) == ["conn-1", "conn-3"]
     assert state.unmanaged == ("conn-0", "conn-2", "conn-4")
@@ -214,7 +214,7 @@ def test_connection_refused_is_retried_then_a_transport_error(fake_time: FakeTim
     policy = RetryPolicy(base_delay=1.0)
     dead = ConnectClient(target, policy=policy, sleep=fake_time.sleep, clock=fake_time.clock)
     with dead, pytest.raises(TransportError) as info:
-        dead.query_all()
+        read_all(dead)[0]
     assert info.value.status == 0 and isinstance(info.value.__cause__, Exception)
     assert len(fake_time.sleeps) == 4  # five attempts
     for attempt, delay in enumerate(fake_time.sleeps):

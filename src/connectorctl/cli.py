@@ -138,6 +138,21 @@ def _complete_keys(
     return [click.shell_completion.CompletionItem(k) for k in manifest_keys(paths, incomplete)]
 
 
+def deployment_options(func: F) -> F:
+    """--redeploy KEY and --allow-replace (plan and apply)."""
+    func = click.option(
+        "--allow-replace",
+        is_flag=True,
+        help="Replace (delete, then create) deployments whose region, type or connector changed.",
+    )(func)
+    return click.option(
+        "--redeploy",
+        multiple=True,
+        metavar="KEY",
+        help="Redeploy this Deployment with its secured values (repeatable).",
+    )(func)
+
+
 def deletion_options(func: F) -> F:
     """--prune and --allow-delete-published (plan and apply)."""
     func = click.option(
@@ -245,17 +260,7 @@ def schema(output: str | None, config: bool) -> int:
     is_flag=True,
     help="Plan the lifecycle step again after a failed publish or rejected preview.",
 )
-@click.option(
-    "--redeploy",
-    multiple=True,
-    metavar="KEY",
-    help="Redeploy this Deployment with its secured values (repeatable).",
-)
-@click.option(
-    "--allow-replace",
-    is_flag=True,
-    help="Replace (delete, then create) deployments whose region, type or connector changed.",
-)
+@deployment_options
 @target_options
 @project_options
 @all_targets_option
@@ -304,17 +309,7 @@ def plan(ctx: click.Context, /, **kwargs: Any) -> int:
     is_flag=True,
     help="Send the lifecycle step again after a failed publish or rejected preview.",
 )
-@click.option(
-    "--redeploy",
-    multiple=True,
-    metavar="KEY",
-    help="Redeploy this Deployment with its secured values (repeatable).",
-)
-@click.option(
-    "--allow-replace",
-    is_flag=True,
-    help="Replace (delete, then create) deployments whose region, type or connector changed.",
-)
+@deployment_options
 @target_options
 @project_options
 @click.pass_context

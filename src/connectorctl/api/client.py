@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     import httpx
 
 USER_AGENT = f"connectorctl/{__version__}"
+STAGED = "connectors/drafts"  # the ConnectorStaged collection
 PAGE_LIMIT = 500
 MAX_OFFSET = 10000
 _BODY_LIMIT = 300
@@ -220,35 +221,21 @@ class ConnectClient:
 
     def query_page(self, offset: int = 0, limit: int = PAGE_LIMIT) -> dict[str, Any]:
         """One page of `GET /connectors/drafts` (limit ≤ 500, offset ≤ 10000)."""
-        params = {"limit": str(limit), "offset": str(offset)}
-        return _as_dict(self._request("GET", "/connectors/drafts", params=params))
-
-    def query_all(self) -> list[dict[str, Any]]:
-        """Every ConnectorStaged the paged query reaches (offset stops at 10000)."""
-        results: list[dict[str, Any]] = []
-        offset = 0
-        while offset <= MAX_OFFSET:
-            page = self.query_page(offset)
-            batch = [r for r in page.get("results", []) if isinstance(r, dict)]
-            results.extend(batch)
-            offset += len(batch)
-            if not batch or offset >= int(page.get("total", offset)):
-                break
-        return results
+        return self.query_page_in(STAGED, offset, limit)
 
     def get_by_key(self, key: str, *, track: RequestTracker | None = None) -> dict[str, Any] | None:
         """The ConnectorStaged with this key, or None when there is none."""
-        return self._get(f"/connectors/drafts/key={quote(key, safe='')}", track)
+        return self.get_by_key_in(STAGED, key, track=track)
 
     def get_by_id(self, id: str, *, track: RequestTracker | None = None) -> dict[str, Any] | None:
         """The ConnectorStaged with this id, or None when there is none."""
-        return self._get(f"/connectors/drafts/{quote(id, safe='')}", track)
+        return self.get_by_id_in(STAGED, id, track=track)
 
     def create(
         self, draft: Mapping[str, Any], *, track: RequestTracker | None = None
     ) -> dict[str, Any]:
         """POST a ConnectorStagedDraft; DuplicateKeyError when the key exists."""
-        return _as_dict(self._request("POST", "/connectors/drafts", body=draft, track=track))
+        return self.create_in(STAGED, draft, track=track)
 
     def update(
         self,
@@ -259,9 +246,7 @@ class ConnectClient:
         track: RequestTracker | None = None,
     ) -> dict[str, Any]:
         """POST update actions at `version`; ConcurrentModificationError on 409."""
-        body = {"version": version, "actions": list(actions)}
-        path = f"/connectors/drafts/{quote(id, safe='')}"
-        return _as_dict(self._request("POST", path, body=body, track=track))
+        return self.update_in(STAGED, id, version, actions, track=track)
 
     # -- any collection (Deployments, published Connectors) -------------------------------
 
