@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import REPO
 
 from connectorctl.config import Selection
 from connectorctl.manifest.loader import load_manifests
 from connectorctl.manifest.schemacheck import _quickly_valid, _validator
 
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = load_manifests(Selection(paths=(str(REPO / "examples" / "connectors"),)), {}).desired
 BASE = [{"apiVersion": "connectorctl/v1", "kind": "ConnectorStaged", **d.spec} for d in EXAMPLES]
 
@@ -35,6 +36,8 @@ field_paths = st.sampled_from(
         ("certificationComments",), ("release",), ("listed",), ("documentationUrl",), ("extra",),
     ]
 )  # fmt: skip
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:

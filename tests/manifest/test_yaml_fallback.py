@@ -11,7 +11,7 @@ from connectorctl.config import Selection
 from connectorctl.manifest import yamlnodes
 from connectorctl.manifest.loader import load_manifests
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 INVALID = REPO / "tests" / "data" / "invalid"
 GOLDENS = sorted(p.name for p in INVALID.glob("*.yaml"))
 

@@ -12,7 +12,7 @@ from ruamel.yaml import YAML
 
 from connectorctl.kinds.deployment import manifest_problems
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "schemas" / "deployment.schema.json").read_text())
 EXAMPLES = sorted((REPO / "examples" / "deployments").glob("*.yaml"))
 VALID: dict[str, Any] = {

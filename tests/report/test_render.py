@@ -30,7 +30,7 @@ from connectorctl.report.plan import (
 from connectorctl.resources import load_schema
 from sample_plans import CREATED, TARGET, sample_plan
 
-GOLDENS = Path(__file__).parent / "data" / "render"
+GOLDENS = Path(__file__).parents[1] / "data" / "render"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 

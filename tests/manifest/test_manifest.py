@@ -12,7 +12,7 @@ from connectorctl.manifest.loader import MAX_FILE_BYTES, LoadResult, load_bytes,
 from connectorctl.model import INTEGRATION_TYPES, REGIONS, RELEASES, Location, Problem
 from connectorctl.resources import load_schema
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "connectors"
 INVALID = REPO / "tests" / "data" / "invalid"
 GOLDEN_ENV = {"DEFINED": "12"}

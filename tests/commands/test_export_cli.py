@@ -13,7 +13,7 @@ from connectorctl.config import Selection
 from connectorctl.manifest.loader import load_manifests
 from connectorctl.model import DRAFT_FIELDS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "connectors"
 OFFICIAL = ("staged.json", "created-draft.json", "updated-draft.json", "minimal.json")
 REMOTE = {

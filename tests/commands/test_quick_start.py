@@ -9,7 +9,7 @@ import pytest
 
 from connectorctl.cli import run_cli
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "connectors"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "connectors"
 EMULATOR_LINE = (
     "using the local emulator at http://connectorctl-emulator.localhost "
     "(state in .connectorctl/emulator.sqlite)\n"

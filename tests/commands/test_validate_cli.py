@@ -11,7 +11,7 @@ from connectorctl.cli import run_cli
 from connectorctl.model import Problem
 from connectorctl.report.problems import render_problems, resolve_format
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 INVALID = REPO / "tests" / "data" / "invalid"
 
 MANIFEST = """\

@@ -14,7 +14,7 @@ import pytest
 from connectorctl.cli import run_cli
 from support import KEY, REMOTE, use_client, write_manifest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 class Terminal(io.StringIO):
@@ -22,18 +22,6 @@ class Terminal(io.StringIO):
 
     def isatty(self) -> bool:
         return True
-
-
-@pytest.fixture
-def env(emulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    """The manage client's CTP_* variables set, a fresh cwd, fast lifecycle steps."""
-    use_client(emulator, monkeypatch, "emulator-client")
-    for name in ("GITHUB_ACTIONS", "CTP_REGION", "CTP_SCOPES", "SOURCE_DATE_EPOCH", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    emulator.admin("POST", "settings", {"preview_delay": 0, "publish_delay": 0})
-    return emulator
 
 
 def writes(emulator: Any) -> int:

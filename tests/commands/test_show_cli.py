@@ -14,7 +14,7 @@ from connectorctl import planfile
 from connectorctl.cli import run_cli
 from connectorctl.model import Change, ConnectorChange, DiffEntry, Plan, Target
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "connectors"
 FORMATS = ["text", "json", "markdown", "github"]
 

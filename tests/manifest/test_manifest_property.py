@@ -12,7 +12,7 @@ from connectorctl.config import Selection
 from connectorctl.manifest.loader import LoadResult, load_bytes, load_manifests
 from connectorctl.model import Problem
 
-EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples" / "connectors").glob("*.yaml"))
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples" / "connectors").glob("*.yaml"))
 SOURCES = [path.read_bytes() for path in EXAMPLES]
 MAX_EXAMPLES = int(os.environ.get("CONNECTORCTL_FUZZ_EXAMPLES", "200"))
 FUZZ = settings(

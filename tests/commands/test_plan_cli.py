@@ -16,7 +16,7 @@ import pytest
 from connectorctl.cli import run_cli
 from connectorctl.resources import load_schema
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "connectors"
 REMOTE = {
     "key": "payment-gateway",

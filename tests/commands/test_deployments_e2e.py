@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.test_apply_cli import env  # noqa: F401  (the fixture)
 
 from connectorctl.api.client import ConnectClient
 from connectorctl.api.target import resolve_target
@@ -85,7 +84,7 @@ def rows(out: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def deploy_env(env: Any, monkeypatch: pytest.MonkeyPatch) -> Any:  # noqa: F811
+def deploy_env(env: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The emulator with instant deployment phases and the secured variables set."""
     env.admin("POST", "deployments/settings", FAST)
     for name, value in SECRETS.items():
@@ -369,7 +368,7 @@ def test_show_a_live_deployment(deploy_env: Any, capsys: pytest.CaptureFixture[s
 def test_the_examples_deploy_on_the_embedded_emulator(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    examples = Path(__file__).resolve().parents[1] / "examples"
+    examples = Path(__file__).resolve().parents[2] / "examples"
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.setenv("PSP_PRODUCTION_API_KEY", "prd-Secret-0002")

@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 
 from connectorctl.cli import run_cli
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MANIFEST = """\
 apiVersion: connectorctl/v1
 kind: ConnectorStaged
