@@ -87,10 +87,32 @@ def test_example_workflow_matches_the_github_workflow_schema(path: Path) -> None
     jsonschema.validate(load_yaml(path), vendored_schema("github-workflows.json"))
 
 
-def test_the_three_example_workflows_exist() -> None:
-    assert [p.name for p in WORKFLOWS] == ["apply-on-merge.yml", "drift-check.yml", "pr-plan.yml"]
+def test_the_example_workflows_exist() -> None:
+    assert [p.name for p in WORKFLOWS] == [
+        "apply-on-merge.yml",
+        "drift-check.yml",
+        "pr-plan.yml",
+        "targets-apply.yml",
+        "targets-plan.yml",
+    ]
     apply = load_yaml(REPO / "examples" / "github" / "apply-on-merge.yml")
     assert apply["concurrency"]["cancel-in-progress"] is False
+
+
+def test_the_target_workflows_plan_all_and_apply_one_environment_each() -> None:
+    plan = load_yaml(REPO / "examples" / "github" / "targets-plan.yml")
+    (plan_step,) = [s for s in plan["jobs"]["plan"]["steps"] if s.get("id") == "plan"]
+    assert plan_step["with"]["all-targets"] == "true"
+    apply = load_yaml(REPO / "examples" / "github" / "targets-apply.yml")
+    jobs = apply["jobs"]
+    assert [(name, job["environment"]) for name, job in jobs.items()] == [
+        ("staging", "staging"),
+        ("production", "production"),
+    ]
+    assert jobs["production"]["needs"] == "staging"
+    targets = [s["with"]["target"] for job in jobs.values() for s in job["steps"] if "with" in s
+               and "target" in s["with"]]  # fmt: skip
+    assert targets == ["staging", "production"]
 
 
 def run_steps(document: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -103,7 +125,7 @@ def run_steps(document: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 @pytest.mark.parametrize("path", [REPO / "action.yml", *WORKFLOWS], ids=lambda p: p.name)
 def test_no_script_contains_a_github_expression(path: Path) -> None:
     scripts = [step["run"] for step in run_steps(load_yaml(path)) if "run" in step]
-    assert scripts or path.name == "pr-plan.yml"
+    assert scripts or path.name in ("pr-plan.yml", "targets-plan.yml", "targets-apply.yml")
     for script in scripts:
         assert "${{" not in script
 
