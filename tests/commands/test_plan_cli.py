@@ -15,26 +15,10 @@ import pytest
 
 from connectorctl.cli import run_cli
 from connectorctl.resources import load_schema
+from support import MANIFEST, REMOTE
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "connectors"
-REMOTE = {
-    "key": "payment-gateway",
-    "name": "Payment Gateway",
-    "creator": {"email": "team@acme.example"},
-    "repository": {"url": "git@github.com:acme/payment.git", "tag": "v1.0.0"},
-}
-MANIFEST = """\
-apiVersion: connectorctl/v1
-kind: ConnectorStaged
-key: payment-gateway
-name: {name}
-creator:
-  email: team@acme.example
-repository:
-  url: git@github.com:acme/payment.git
-  tag: v1.0.0
-"""
 
 
 def write_manifest(folder: Path, text: str = MANIFEST, name: str = "Payment Gateway") -> Path:
