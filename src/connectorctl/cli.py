@@ -184,21 +184,24 @@ def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
 @target_options
 @click.pass_context
 def cli(ctx: click.Context, /, **kwargs: Any) -> None:
-    """Declarative GitOps for commercetools Connect connectors.
+    """Declarative GitOps for commercetools Connect connectors and their deployments.
 
-    Keep each ConnectorStaged as a YAML manifest in git, then:
+    Keep each ConnectorStaged and Deployment as a YAML manifest in git, then:
 
     \b
       connectorctl validate connectors/          check manifests offline
-      connectorctl plan connectors/              show the update actions needed
+      connectorctl plan connectors/ deployments/ show the update actions needed
       connectorctl apply connectors/             send them (asks first)
+      connectorctl show --key KEY                the live state of one resource
       connectorctl export --output-dir connectors/   adopt existing connectors
 
-    Try it without an account: add --emulator to plan, apply or export.
+    Try it without an account: add --emulator to plan, apply, export or show.
 
     \b
-    Target: CTP_CLIENT_ID, CTP_CLIENT_SECRET, CTP_PROJECT_KEY, CTP_REGION
-    (or CTP_AUTH_URL + CTP_CONNECT_URL), CTP_SCOPES.
+    Target: --target NAME from connectorctl.yaml, or CTP_CLIENT_ID, CTP_CLIENT_SECRET,
+    CTP_PROJECT_KEY, CTP_REGION (or CTP_AUTH_URL + CTP_CONNECT_URL), CTP_SCOPES.
+    A state: absent manifest (or --prune) deletes; deleting a ConnectorStaged also
+    deletes its published Connector.
     Exit codes: 0 ok, 1 problems or errors, 2 changes (plan --detailed-exitcode),
     3 internal error, 130 interrupted.
     """
