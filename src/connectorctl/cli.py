@@ -6,6 +6,7 @@ No click.Context and no options bag below this module.
 from __future__ import annotations
 
 import errno
+import itertools
 import sys
 import traceback
 from collections.abc import Callable
@@ -467,31 +468,75 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run_cli(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (for tests and `main`)."""
+    """Run the CLI and return its exit code (for tests and `main`).
+
+    With `--format json`, stdout holds one JSON document whatever happens: when a failure left it
+    empty, the document is `{"error": {"message", "exit_code"}}`.
+    """
     _escape_unencodable_output()
+    args = sys.argv[1:] if argv is None else argv
+    if not _json_requested(args):
+        return _run(argv)[0]
+    tracked = _TrackedStream(sys.stdout)
+    sys.stdout = tracked
+    try:
+        code, message = _run(argv)
+    finally:
+        sys.stdout = tracked.stream
+    if message is not None and not tracked.written:
+        from connectorctl.planfile import json_text
+
+        sys.stdout.write(json_text({"error": {"message": message, "exit_code": code}}) + "\n")
+    return code
+
+
+def _json_requested(args: list[str]) -> bool:
+    return "--format=json" in args or any(
+        a == "--format" and b == "json" for a, b in itertools.pairwise(args)
+    )
+
+
+class _TrackedStream:
+    """A text stream that remembers whether anything was written to it."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.written = False
+
+    def write(self, text: str) -> int:
+        self.written = self.written or bool(text)
+        return int(self.stream.write(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _run(argv: list[str] | None) -> tuple[int, str | None]:
+    """The exit code, and the error message when the run failed (for the JSON error document)."""
     try:
         result = cli.main(args=argv, prog_name="connectorctl", standalone_mode=False)
     except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
+        return int(exc.exit_code), None
     except click.exceptions.Abort:
         click.echo("error: interrupted", err=True)
-        return ExitCode.INTERRUPTED
+        return ExitCode.INTERRUPTED, "interrupted"
     except click.ClickException as exc:
         exc.show()
-        return ExitCode.PROBLEMS
+        return ExitCode.PROBLEMS, exc.format_message()
     except ConnectorctlError as exc:
-        click.echo(f"error: {exc}", err=True)
-        return exc.exit_code
+        message = _error_text(exc)
+        click.echo(f"error: {message}", err=True)
+        return exc.exit_code, message
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
-        return ExitCode.INTERRUPTED
+        return ExitCode.INTERRUPTED, "interrupted"
     except BrokenPipeError:
-        return ExitCode.OK
+        return ExitCode.OK, None
     except OSError as exc:
         if exc.errno not in _OUTPUT_ERRNOS:
             raise
         click.echo(f"error: cannot write output: {exc.strerror}", err=True)
-        return ExitCode.PROBLEMS
+        return ExitCode.PROBLEMS, None
     except Exception:
         traceback.print_exc()
         click.echo(
@@ -499,5 +544,12 @@ def run_cli(argv: list[str] | None = None) -> int:
             "please report it with the traceback above.",
             err=True,
         )
-        return ExitCode.INTERNAL
-    return int(result) if isinstance(result, int) else ExitCode.OK
+        return ExitCode.INTERNAL, "internal error"
+    return (int(result) if isinstance(result, int) else ExitCode.OK), None
+
+
+def _error_text(exc: ConnectorctlError) -> str:
+    """The message, each line made safe; continuation lines indented (none can start `::`)."""
+    from connectorctl.report.escape import safe_lines
+
+    return "\n  ".join(safe_lines(str(exc)))
