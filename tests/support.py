@@ -69,3 +69,32 @@ def apply_result_validator() -> Draft202012Validator:
 def apply_result_errors(document: dict[str, Any]) -> list[str]:
     """Every schema violation of an `apply --format json` document, sorted."""
     return sorted(e.message for e in apply_result_validator().iter_errors(document))
+
+
+# A minimal valid manifest of the schema tests: `{key}` to fill in.
+MINIMAL = """\
+apiVersion: connectorctl/v1
+kind: ConnectorStaged
+key: {key}
+name: Example
+creator:
+  email: dev@example.com
+repository:
+  url: https://github.com/example/connector
+  tag: v1.0.0
+"""
+
+
+class FakeTime:
+    """A clock that only moves when the code under test sleeps; records every sleep."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

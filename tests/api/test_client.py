@@ -22,6 +22,7 @@ from connectorctl.errors import (
     DuplicateKeyError,
     TransportError,
 )
+from support import FakeTime
 
 DRAFT = {
     "key": "payment-gateway",
@@ -29,21 +30,6 @@ DRAFT = {
     "creator": {"email": "team@acme.example"},
     "repository": {"url": "git@github.com:acme/payment.git", "tag": "v1.0.0"},
 }
-
-
-class FakeTime:
-    """A clock that only moves when the client sleeps; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def target_for(emulator: Any, client: str = "emulator-client") -> ResolvedTarget:

@@ -20,21 +20,9 @@ from connectorctl.api.client import ConnectClient, RequestTracker, RetryPolicy
 from connectorctl.api.target import ResolvedTarget, ScopeError, project_problem, scope_problem
 from connectorctl.errors import ApiError, AuthenticationError, TransportError
 from scripted_http import EMPTY_PAGE, TOKEN, Scripted, answer, scripted_server
+from support import FakeTime
 
 QUERY = "/connectors/drafts"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def client_for(

@@ -11,23 +11,12 @@ from connectorctl.config import Selection
 from connectorctl.manifest.loader import MAX_FILE_BYTES, LoadResult, load_bytes, load_manifests
 from connectorctl.model import INTEGRATION_TYPES, REGIONS, RELEASES, Location, Problem
 from connectorctl.resources import load_schema
+from support import MINIMAL
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "connectors"
 INVALID = REPO / "tests" / "data" / "invalid"
 GOLDEN_ENV = {"DEFINED": "12"}
-
-MINIMAL = """\
-apiVersion: connectorctl/v1
-kind: ConnectorStaged
-key: {key}
-name: Example
-creator:
-  email: dev@example.com
-repository:
-  url: https://github.com/example/connector
-  tag: v1.0.0
-"""
 
 
 def load_text(text: str, env: dict[str, str] | None = None, file: str = "m.yaml") -> LoadResult:

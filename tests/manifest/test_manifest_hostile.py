@@ -18,20 +18,10 @@ from connectorctl.errors import UsageError
 from connectorctl.manifest.loader import LoadResult, load_bytes, load_manifests
 from connectorctl.manifest.readfile import UnreadableFile, read_regular_file
 from connectorctl.resources import load_schema
+from support import MINIMAL
 
 T = TypeVar("T")
 
-MINIMAL = """\
-apiVersion: connectorctl/v1
-kind: ConnectorStaged
-key: {key}
-name: Example
-creator:
-  email: dev@example.com
-repository:
-  url: https://github.com/example/connector
-  tag: v1.0.0
-"""
 SECRET = "s3cr3t-value-1234"
 
 
